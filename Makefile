@@ -1,0 +1,85 @@
+# Two commands for a newcomer: `make run` serves the site, `make test` runs the suite.
+# Both build the virtual environment first, with the Python named in .python-version.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON_VERSION := $(shell cat .python-version)
+# pyenv's interpreter for .python-version when pyenv is there, else pythonX.Y on PATH.
+BASE_PYTHON ?= $(shell pyenv which python 2>/dev/null || command -v python$(PYTHON_VERSION))
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+# A local run uses the production settings over plain HTTP on loopback; each
+# variable can be overridden from the environment.
+LOCAL_ENV = DEBUG="$${DEBUG:-0}" HTTPS="$${HTTPS:-0}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}"
+
+# The production-like environment under which `check --deploy` must be clean (see README).
+DEPLOY_ENV = DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
+
+.PHONY: help install run serve superuser test lint format deploy-check ci clean
+
+help:
+	@echo "make run        set up everything and serve the site on http://$(HOST):$(PORT)/"
+	@echo "make test       run the whole test suite (DATABASE_URL chooses the database)"
+	@echo "make superuser  create an admin account interactively"
+	@echo "make lint       ruff and the migrations check"
+	@echo "make ci         what CI runs (.ci/run)"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+		echo "Python $(PYTHON_VERSION) not found: install it (pyenv install $(PYTHON_VERSION)) and retry." >&2; \
+		exit 1; \
+	fi
+	$(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+.secret_key:
+	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install .secret_key
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py load_catalog
+	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(LOCAL_ENV) $(PY) manage.py ensure_superuser
+	@echo
+	@echo "  Site:  http://$(HOST):$(PORT)/"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/"
+	@if [ -z "$$DJANGO_SUPERUSER_USERNAME" ]; then \
+		echo "  No admin account? Stop with Ctrl-C and run 'make superuser', or start with"; \
+		echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='choose-a-long-one' make run"; \
+	fi
+	@echo
+	$(LOCAL_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
+
+superuser: install .secret_key
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py createsuperuser
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+deploy-check: install
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

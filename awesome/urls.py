@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "awesome curation"
+admin.site.site_title = "awesome admin"
+admin.site.index_title = "Catalog and review queue"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("catalog.urls")),
+]

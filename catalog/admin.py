@@ -1,0 +1,181 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from taggit.models import Tag
+
+from catalog.models import Category, ResearchGroup, ResearchGroupLink, Resource, ResourceLink
+from catalog.services.resources import resources_archive, resources_publish
+from catalog.services.tags import tags_merge
+
+
+def external_link(url):
+    if not url:
+        return "—"
+    return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{} ↗</a>', url, url)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order", "resource_count"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(resource_count=Count("resources"))
+
+    @admin.display(description="resources", ordering="resource_count")
+    def resource_count(self, category):
+        return category.resource_count
+
+
+class ResearchGroupLinkInline(admin.TabularInline):
+    model = ResearchGroupLink
+    extra = 0
+
+
+@admin.register(ResearchGroup)
+class ResearchGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "website_link", "resource_count"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "description"]
+    inlines = [ResearchGroupLinkInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(resource_count=Count("resources"))
+
+    @admin.display(description="website")
+    def website_link(self, group):
+        return external_link(group.website)
+
+    @admin.display(description="resources", ordering="resource_count")
+    def resource_count(self, group):
+        return group.resource_count
+
+
+class ResourceLinkInline(admin.TabularInline):
+    model = ResourceLink
+    extra = 0
+    fields = ["label", "url"]
+
+
+class ResourceAdminForm(forms.ModelForm):
+    # Curators pick from the existing vocabulary; new tags are made on purpose
+    # in the tag admin, so near-duplicates ("SAE", "sae-s") don't creep in.
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=AutocompleteSelectMultiple(Resource._meta.get_field("tags"), admin.site),
+        help_text="Type to search the tag vocabulary; add new tags under Tags.",
+    )
+
+    class Meta:
+        model = Resource
+        fields = [
+            "title", "slug", "url", "status", "featured", "description", "category",
+            "tags", "groups", "year", "authors", "venue", "code_url",
+        ]  # fmt: skip
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    form = ResourceAdminForm
+    list_display = ["title", "category", "status", "year", "featured", "tag_list", "link"]
+    list_filter = ["status", "category", "featured", "tags", "groups", "year"]
+    list_select_related = ["category"]
+    search_fields = ["title", "authors", "url", "canonical_key", "description", "venue"]
+    autocomplete_fields = ["groups"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["canonical_key", "link", "created_at", "updated_at", "published_at"]
+    inlines = [ResourceLinkInline]
+    actions = ["publish", "archive"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "url", "link", "canonical_key", "status", "featured"]}),
+        ("Description", {"fields": ["description", "category", "tags", "groups"]}),
+        ("Bibliography", {"fields": ["year", "authors", "venue", "code_url"]}),
+        ("History", {"fields": ["created_at", "updated_at", "published_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    @admin.display(description="tags")
+    def tag_list(self, resource):
+        return ", ".join(sorted(tag.name for tag in resource.tags.all()))
+
+    @admin.display(description="link")
+    def link(self, resource):
+        return external_link(resource.url)
+
+    @admin.action(description="Publish the selected resources", permissions=["change"])
+    def publish(self, request, queryset):
+        count = resources_publish(resources=queryset)
+        self.message_user(request, f"Published {count} resource(s).", messages.SUCCESS)
+
+    @admin.action(description="Archive the selected resources", permissions=["change"])
+    def archive(self, request, queryset):
+        count = resources_archive(resources=queryset)
+        self.message_user(request, f"Archived {count} resource(s).", messages.SUCCESS)
+
+
+class TagMergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        queryset=Tag.objects.order_by("name"),
+        label="Merge into",
+        help_text="Resources with a selected tag get this one; the selected tags are deleted.",
+    )
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "resource_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(resource_count=Count("catalog_taggedresource_items"))
+        )
+
+    @admin.display(description="resources", ordering="resource_count")
+    def resource_count(self, tag):
+        return tag.resource_count
+
+    @admin.action(description="Merge the selected tags into another tag", permissions=["delete"])
+    def merge(self, request, queryset):
+        form = TagMergeForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            sources = [tag for tag in queryset if tag.pk != target.pk]
+            retagged = tags_merge(sources=sources, target=target)
+            names = format_html_join(", ", "“{}”", ((tag.name,) for tag in sources))
+            self.message_user(
+                request,
+                format_html(
+                    "Merged {} into “{}”; {} resource(s) retagged.", names, target, retagged
+                ),
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge tags",
+            "opts": self.model._meta,
+            "tags": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/tag_merge.html", context)

@@ -1,0 +1,105 @@
+"""
+Canonical keys: one string per work, whatever form its URL takes.
+
+Two URLs that lead to the same work give the same key, so the catalog can
+refuse duplicates: ``https://arxiv.org/pdf/2309.08600v2.pdf`` and
+``http://www.arxiv.org/abs/2309.08600`` are one paper. The key is for
+comparison only; the URL a curator entered is what the site links to.
+"""
+
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+# Query parameters that track a click and never change what the page shows.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "ref",
+        "ref_src",
+        "ref_url",
+        "mc_cid",
+        "mc_eid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "si",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+
+ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org"})
+# New-style identifiers (2309.08600) and old-style ones (hep-th/9901001),
+# each optionally versioned (v2), optionally followed by ".pdf".
+ARXIV_PATH = re.compile(
+    r"^/(?:abs|pdf|html|format)/"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})"
+    r"(?:v\d+)?(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+OPENREVIEW_HOSTS = frozenset({"openreview.net"})
+OPENREVIEW_PATHS = frozenset({"/forum", "/pdf", "/attachment"})
+DOI_HOSTS = frozenset({"doi.org", "dx.doi.org"})
+# Hosts whose paths are case-insensitive (github.com/Owner/Repo is github.com/owner/repo).
+CASE_INSENSITIVE_PATH_HOSTS = frozenset({"github.com"})
+INDEX_PAGES = ("index.html", "index.htm", "index.php")
+
+
+def canonical_key(url: str) -> str:
+    """
+    Return the key that identifies the work at ``url``.
+
+    Scheme and ``www.`` are dropped, the host lower-cased, default ports,
+    fragments, tracking parameters, trailing slashes and index pages
+    removed, and the remaining query parameters sorted. arXiv, OpenReview
+    and DOI links become ``arxiv:ID``, ``openreview:ID`` and ``doi:ID``
+    whatever page of the work they point at.
+    """
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url.lstrip("/")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    path = parts.path or "/"
+
+    if host in ARXIV_HOSTS and (match := ARXIV_PATH.match(path)):
+        return f"arxiv:{match['id'].lower()}"
+
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if host in OPENREVIEW_HOSTS and path.rstrip("/") in OPENREVIEW_PATHS:
+        work_id = dict(query).get("id")
+        if work_id:
+            return f"openreview:{work_id}"
+
+    if host in DOI_HOSTS and len(path) > 1:
+        # DOIs are case-insensitive by definition.
+        return f"doi:{unquote(path.lstrip('/')).lower()}"
+
+    if host in CASE_INSENSITIVE_PATH_HOSTS:
+        path = path.lower().removesuffix(".git")
+    for index_page in INDEX_PAGES:
+        if path.endswith("/" + index_page):
+            path = path[: -len(index_page)]
+    path = path.rstrip("/")
+
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: keep the text as given
+        port = parts.netloc.rpartition(":")[2]
+    port = f":{port}" if port and port not in (80, 443) else ""
+    kept_query = sorted(
+        (name, value)
+        for name, value in query
+        if name.lower() not in TRACKING_PARAMETERS
+        and not name.lower().startswith(TRACKING_PREFIXES)
+    )
+    key = f"{host}{port}{path}"
+    if kept_query:
+        key += "?" + urlencode(kept_query)
+    return key

@@ -1,0 +1,190 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from catalog.canonical import canonical_key
+from catalog.querysets import ResourceQuerySet
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
+class Category(models.Model):
+    """A section of the list: Tools, Papers, Articles, Surveys."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Categories are listed by this number, smallest first."
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class ResearchGroup(models.Model):
+    """A lab or community behind some of the resources (EleutherAI, PAIR, ...)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    website = models.URLField(max_length=500, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TaggedResource(TaggedItemBase):
+    """Tag to resource, by a plain foreign key rather than taggit's generic one."""
+
+    content_object = models.ForeignKey("Resource", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="catalog_taggedresource_unique_tag"
+            )
+        ]
+
+
+class Resource(models.Model):
+    """One work in the catalog: a tool, paper, article or survey."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    url = models.URLField("URL", max_length=500)
+    canonical_key = models.CharField(
+        max_length=500,
+        editable=False,
+        help_text="Identifies the work whatever form its URL takes; computed from the URL.",
+    )
+    description = models.TextField(blank=True, help_text="Markdown; raw HTML is not rendered.")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="resources")
+    groups = models.ManyToManyField(
+        ResearchGroup, blank=True, related_name="resources", verbose_name="research groups"
+    )
+    tags = TaggableManager(through=TaggedResource, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)],
+        help_text="Year of publication or first release.",
+    )
+    authors = models.CharField(max_length=1000, blank=True, help_text="Comma-separated.")
+    venue = models.CharField(max_length=200, blank=True, help_text="e.g. NeurIPS 2023.")
+    code_url = models.URLField("code URL", max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    featured = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["canonical_key"], name="catalog_resource_unique_canonical_key"
+            ),
+            models.CheckConstraint(
+                condition=~Q(canonical_key=""), name="catalog_resource_canonical_key_set"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "archived"]),
+                name="catalog_resource_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=EARLIEST_YEAR, year__lte=LATEST_YEAR),
+                name="catalog_resource_year_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="catalog_res_status_created"),
+            models.Index(fields=["status", "year"], name="catalog_res_status_year"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.canonical_key = canonical_key(self.url)
+        if not self.slug:
+            self.slug = unique_slug(self.title, Resource)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("catalog:resource_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def clean(self):
+        super().clean()
+        if not self.url:
+            return
+        duplicates = Resource.objects.matching_url(self.url).exclude(pk=self.pk)
+        if duplicate := duplicates.first():
+            raise ValidationError(
+                {"url": f"This work is already in the catalog as “{duplicate}” ({duplicate.slug})."}
+            )
+
+
+class ExternalLink(models.Model):
+    """A further link beside the main one: an OpenReview page, a thread, a Discord."""
+
+    label = models.CharField(max_length=50, help_text="What the link is, e.g. OpenReview.")
+    url = models.URLField("URL", max_length=500)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.label}: {self.url}"
+
+
+class ResourceLink(ExternalLink):
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="links")
+    # Indexed so that a proposal of this link is recognised as the same work.
+    canonical_key = models.CharField(max_length=500, editable=False, db_index=True)
+
+    def save(self, *args, **kwargs):
+        self.canonical_key = canonical_key(self.url)
+        super().save(*args, **kwargs)
+
+
+class ResearchGroupLink(ExternalLink):
+    group = models.ForeignKey(ResearchGroup, on_delete=models.CASCADE, related_name="links")
+
+
+def unique_slug(text: str, model: type[models.Model], max_length: int = 80) -> str:
+    """A slug for ``text`` not yet used by ``model``, numbered if need be (-2, -3...)."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    slug, number = base, 1
+    while model._default_manager.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base[: max_length - len(str(number)) - 1]}-{number}"
+    return slug

@@ -1,0 +1,273 @@
+"""
+Load the starting catalog (a TOML file shipped in the repo) into the database.
+
+The file is the seed, the database is the catalog: a load adds what the
+database lacks and, unless asked to update, leaves alone what curators have
+since edited. Either way a second load of the same file changes nothing.
+"""
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from catalog.canonical import canonical_key
+from catalog.models import Category, ResearchGroup, Resource, unique_slug
+
+DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "starting_catalog.toml"
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# For each kind of entry: the keys it must have and those it may have, with their types.
+LINK_SCHEMA = ({"label": str, "url": str}, {})
+CATEGORY_SCHEMA = ({"slug": str, "name": str, "order": int}, {"description": str})
+GROUP_SCHEMA = (
+    {"slug": str, "name": str},
+    {"website": str, "description": str, "links": list},
+)
+RESOURCE_SCHEMA = (
+    {"title": str, "url": str, "category": str, "description": str, "tags": list},
+    {
+        "slug": str,
+        "year": int,
+        "authors": str,
+        "venue": str,
+        "code_url": str,
+        "groups": list,
+        "featured": bool,
+        "extra_links": list,
+    },
+)
+
+
+class CatalogFileError(Exception):
+    """The catalog file cannot be read or holds an invalid entry; nothing was loaded."""
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, Counter] = field(
+        default_factory=lambda: {kind: Counter() for kind in ("categories", "groups", "resources")}
+    )
+
+    def count(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(counter[CREATED] or counter[UPDATED] for counter in self.counts.values())
+
+    def __str__(self):
+        return "\n".join(
+            f"{kind}: {counter[CREATED]} created, {counter[UPDATED]} updated, "
+            f"{counter[UNCHANGED]} unchanged"
+            for kind, counter in self.counts.items()
+        )
+
+
+def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> LoadReport:
+    """
+    Load the catalog file at ``path`` in one transaction.
+
+    New categories, groups and resources are created (resources published);
+    existing ones, matched by slug or by canonical URL, are rewritten from the
+    file only when ``update`` is true. Raises CatalogFileError, having changed
+    nothing, when any entry is invalid.
+    """
+    data = _read(path)
+    report = LoadReport()
+    with transaction.atomic():
+        categories = {
+            entry["slug"]: _sync_category(entry, update, report)
+            for entry in _entries(data, "categories", CATEGORY_SCHEMA)
+        }
+        groups = {
+            entry["slug"]: _sync_group(entry, update, report)
+            for entry in _entries(data, "groups", GROUP_SCHEMA)
+        }
+        seen_keys: dict[str, str] = {}
+        for where, entry in _located_entries(data, "resources", RESOURCE_SCHEMA):
+            key = canonical_key(entry["url"])
+            if key in seen_keys:
+                raise CatalogFileError(
+                    f"{where} ({entry['title']}): same work as {seen_keys[key]}; merge the two."
+                )
+            seen_keys[key] = where
+            _sync_resource(entry, where, categories, groups, update, report)
+    return report
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as catalog_file:
+            return tomllib.load(catalog_file)
+    except OSError as error:
+        raise CatalogFileError(f"Cannot read {path}: {error.strerror}.") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CatalogFileError(f"{path} is not valid TOML: {error}") from error
+
+
+def _located_entries(data, kind, schema):
+    entries = data.get(kind, [])
+    if not isinstance(entries, list):
+        raise CatalogFileError(f"'{kind}' must be a list of [[{kind}]] tables.")
+    for number, entry in enumerate(entries, start=1):
+        where = f"{kind} entry {number}"
+        _check_entry(entry, where, *schema)
+        yield where, entry
+
+
+def _entries(data, kind, schema):
+    return [entry for _, entry in _located_entries(data, kind, schema)]
+
+
+def _check_entry(entry, where, required, optional):
+    if not isinstance(entry, dict):
+        raise CatalogFileError(f"{where} must be a table.")
+    if missing := sorted(set(required) - set(entry)):
+        raise CatalogFileError(f"{where} lacks {', '.join(missing)}.")
+    if unknown := sorted(set(entry) - set(required) - set(optional)):
+        raise CatalogFileError(f"{where} has unknown keys: {', '.join(unknown)}.")
+    for key, expected_type in (required | optional).items():
+        if key in entry and not isinstance(entry[key], expected_type):
+            raise CatalogFileError(f"{where}: '{key}' must be a {expected_type.__name__}.")
+
+
+def _links(entry, key, where):
+    links = entry.get(key, [])
+    for number, link in enumerate(links, start=1):
+        _check_entry(link, f"{where}, {key} {number}", *LINK_SCHEMA)
+    return [(link["label"], link["url"]) for link in links]
+
+
+def _validated(instance, where):
+    try:
+        instance.full_clean(validate_unique=False)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
+        )
+        raise CatalogFileError(f"{where}: {problems}") from error
+    return instance
+
+
+def _assign(instance, values) -> bool:
+    """Set ``values`` on ``instance``; tell whether any of them differed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def _sync_category(entry, update, report) -> Category:
+    values = {
+        "name": entry["name"],
+        "order": entry["order"],
+        "description": entry.get("description", ""),
+    }
+    category = Category.objects.filter(slug=entry["slug"]).first()
+    if category is None:
+        category = Category(slug=entry["slug"], **values)
+        _validated(category, f"category {entry['slug']}").save()
+        report.count("categories", CREATED)
+    elif update and _assign(category, values):
+        _validated(category, f"category {entry['slug']}").save()
+        report.count("categories", UPDATED)
+    else:
+        report.count("categories", UNCHANGED)
+    return category
+
+
+def _sync_group(entry, update, report) -> ResearchGroup:
+    where = f"group {entry['slug']}"
+    values = {
+        "name": entry["name"],
+        "website": entry.get("website", ""),
+        "description": entry.get("description", ""),
+    }
+    links = _links(entry, "links", where)
+    group = ResearchGroup.objects.filter(slug=entry["slug"]).first()
+    if group is None:
+        group = ResearchGroup(slug=entry["slug"], **values)
+        _validated(group, where).save()
+        _replace_links(group.links, links)
+        report.count("groups", CREATED)
+    elif update and (_assign(group, values) | _links_differ(group.links, links)):
+        _validated(group, where).save()
+        _replace_links(group.links, links)
+        report.count("groups", UPDATED)
+    else:
+        report.count("groups", UNCHANGED)
+    return group
+
+
+def _sync_resource(entry, where, categories, groups, update, report) -> Resource:
+    where = f"{where} ({entry['title']})"
+    if entry["category"] not in categories:
+        raise CatalogFileError(f"{where}: unknown category '{entry['category']}'.")
+    if unknown_groups := sorted(set(entry.get("groups", [])) - set(groups)):
+        raise CatalogFileError(f"{where}: unknown groups {', '.join(unknown_groups)}.")
+    tag_names = sorted({name.strip().lower() for name in entry["tags"] if name.strip()})
+    group_ids = {groups[slug].pk for slug in entry.get("groups", [])}
+    links = _links(entry, "extra_links", where)
+    values = {
+        "title": entry["title"],
+        "url": entry["url"],
+        "description": entry["description"],
+        "category": categories[entry["category"]],
+        "year": entry.get("year"),
+        "authors": entry.get("authors", ""),
+        "venue": entry.get("venue", ""),
+        "code_url": entry.get("code_url", ""),
+        "featured": entry.get("featured", False),
+    }
+
+    resource = Resource.objects.filter(canonical_key=canonical_key(entry["url"])).first()
+    if resource is None:
+        resource = Resource(
+            slug=entry.get("slug") or unique_slug(entry["title"], Resource),
+            status=Resource.Status.PUBLISHED,
+            **values,
+        )
+        _validated(resource, where).save()
+        resource.tags.set(tag_names)
+        resource.groups.set(group_ids)
+        _replace_links(resource.links, links)
+        report.count("resources", CREATED)
+        return resource
+
+    if not update:
+        report.count("resources", UNCHANGED)
+        return resource
+    changed = False
+    if _assign(resource, values):
+        _validated(resource, where).save()
+        changed = True
+    if sorted(tag.name.lower() for tag in resource.tags.all()) != tag_names:
+        resource.tags.set(tag_names, clear=True)
+        changed = True
+    if set(resource.groups.values_list("pk", flat=True)) != group_ids:
+        resource.groups.set(group_ids)
+        changed = True
+    if _links_differ(resource.links, links):
+        _replace_links(resource.links, links)
+        changed = True
+    report.count("resources", UPDATED if changed else UNCHANGED)
+    return resource
+
+
+def _links_differ(manager, links) -> bool:
+    return list(manager.order_by("id").values_list("label", "url")) != links
+
+
+def _replace_links(manager, links) -> None:
+    manager.all().delete()
+    for label, url in links:
+        link = manager.model(label=label, url=url, **{manager.field.name: manager.instance})
+        _validated(link, f"link {url}").save()

@@ -1,0 +1,30 @@
+from django.db import transaction
+from taggit.models import Tag
+
+from catalog.models import TaggedResource
+
+
+@transaction.atomic
+def tags_merge(*, sources, target: Tag) -> int:
+    """
+    Retag every resource tagged with one of ``sources`` with ``target``, then
+    delete the sources. Returns how many resources gained ``target``.
+    """
+    source_ids = [tag.pk for tag in sources if tag.pk != target.pk]
+    already_tagged = TaggedResource.objects.filter(tag=target).values("content_object_id")
+    # A resource with both a source and the target keeps one row, the target's.
+    TaggedResource.objects.filter(
+        tag_id__in=source_ids, content_object_id__in=already_tagged
+    ).delete()
+    moved_ids = set(
+        TaggedResource.objects.filter(tag_id__in=source_ids).values_list(
+            "content_object_id", flat=True
+        )
+    )
+    # A resource with two of the sources: keep one row each, then move them.
+    for resource_id in moved_ids:
+        rows = TaggedResource.objects.filter(tag_id__in=source_ids, content_object_id=resource_id)
+        rows.exclude(pk=rows.order_by("pk").values_list("pk", flat=True).first()).delete()
+    TaggedResource.objects.filter(tag_id__in=source_ids).update(tag=target)
+    Tag.objects.filter(pk__in=source_ids).delete()
+    return len(moved_ids)

@@ -1,0 +1,1 @@
+"""Proposals of new resources and corrections, and their review (to come)."""

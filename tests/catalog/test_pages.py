@@ -1,0 +1,87 @@
+import pytest
+from django.urls import reverse
+
+from catalog.models import ResearchGroup
+from tests.factories import CategoryFactory, ResourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_categories_with_counts_and_their_published_resources(client):
+    papers = CategoryFactory(name="Papers", slug="papers", order=2)
+    tools = CategoryFactory(name="Tools", slug="tools", order=1)
+    ResourceFactory(title="TransformerLens", category=tools, tags=["library", "circuits"])
+    ResourceFactory(title="Toy Models of Superposition", category=papers)
+    ResourceFactory(title="A draft nobody approved", category=papers, draft=True)
+    ResourceFactory(title="An archived paper", category=papers, archived=True)
+
+    response = client.get(reverse("catalog:home"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.index("Tools") < page.index("Papers")
+    assert "TransformerLens" in page and "Toy Models of Superposition" in page
+    assert "A draft nobody approved" not in page
+    assert "An archived paper" not in page
+    counts = {
+        category.slug: category.published_count for category in response.context["categories"]
+    }
+    assert counts == {"tools": 1, "papers": 1}
+    assert "library" in page  # tags are shown
+
+
+def test_home_credits_the_source_list(client):
+    response = client.get(reverse("catalog:home"))
+    assert b"https://github.com/JShollaj/awesome-llm-interpretability" in response.content
+
+
+def test_home_query_count_does_not_grow_with_resources(client, django_assert_max_num_queries):
+    category = CategoryFactory()
+    for _ in range(30):
+        ResourceFactory(category=category, tags=["circuits", "probing", "gpt-2"])
+    with django_assert_max_num_queries(4):
+        client.get(reverse("catalog:home"))
+
+
+def test_resource_detail_shows_the_work_and_its_links(client):
+    resource = ResourceFactory(
+        title="Pythia",
+        url="https://arxiv.org/abs/2304.01373",
+        description="A *suite* of models.",
+        authors="Stella Biderman, Hailey Schoelkopf",
+        code_url="https://github.com/EleutherAI/pythia",
+        tags=["model-suite", "training-dynamics"],
+    )
+    resource.groups.add(ResearchGroup.objects.create(name="EleutherAI", slug="eleutherai"))
+    resource.links.create(label="OpenReview", url="https://openreview.net/forum?id=x")
+
+    response = client.get(resource.get_absolute_url())
+
+    page = response.content.decode()
+    assert "<h1>Pythia</h1>" in page
+    assert "<em>suite</em>" in page
+    assert 'href="https://arxiv.org/abs/2304.01373"' in page
+    assert 'href="https://github.com/EleutherAI/pythia"' in page
+    assert 'href="https://openreview.net/forum?id=x"' in page
+    assert "EleutherAI" in page and "Stella Biderman" in page and "training-dynamics" in page
+
+
+@pytest.mark.parametrize("trait", ["draft", "archived"])
+def test_resource_detail_of_unpublished_resource_is_not_found(client, trait):
+    resource = ResourceFactory(title="Secret work", **{trait: True})
+    response = client.get(resource.get_absolute_url())
+    assert response.status_code == 404
+    assert b"Secret work" not in response.content
+    assert b"Not found" in response.content
+
+
+def test_resource_detail_renders_hostile_markdown_inert(client):
+    resource = ResourceFactory(description="<script>alert(1)</script> [x](javascript:alert(2))")
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in page
+    assert 'href="javascript:' not in page
+
+
+def test_health_answers_ok(client):
+    response = client.get("/healthz/")
+    assert response.content == b"ok"

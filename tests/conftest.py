@@ -1,0 +1,29 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from tests.factories import ResourceFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static():
+    """Pages are tested with hashed static names, as production serves them."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_superuser(
+        username="curator", email="curator@example.org", password="a-long-curator-password"
+    )
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def resource(db):
+    return ResourceFactory(tags=["circuits", "gpt-2"])
