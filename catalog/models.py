@@ -145,6 +145,8 @@ class Resource(models.Model):
         super().clean()
         if not self.url:
             return
+        # Set here as well as in save() so that constraint validation sees it.
+        self.canonical_key = canonical_key(self.url)
         duplicates = Resource.objects.matching_url(self.url).exclude(pk=self.pk)
         if duplicate := duplicates.first():
             raise ValidationError(
@@ -174,6 +176,10 @@ class ResourceLink(ExternalLink):
     def save(self, *args, **kwargs):
         self.canonical_key = canonical_key(self.url)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.canonical_key = canonical_key(self.url)
 
 
 class ResearchGroupLink(ExternalLink):
