@@ -45,9 +45,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
 	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 run: install .secret_key
-	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
-	$(LOCAL_ENV) $(PY) manage.py load_catalog
-	$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "==> Migrating the database"
+	@$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	@echo "==> Loading the catalog"
+	@$(LOCAL_ENV) $(PY) manage.py load_catalog
+	@echo "==> Collecting static files"
+	@$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(LOCAL_ENV) $(PY) manage.py ensure_superuser
 	@echo
 	@echo "  Site:  http://$(HOST):$(PORT)/"
@@ -57,11 +60,11 @@ run: install .secret_key
 		echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='choose-a-long-one' make run"; \
 	fi
 	@echo
-	$(LOCAL_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
+	@$(LOCAL_ENV) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
 
 superuser: install .secret_key
-	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
-	$(LOCAL_ENV) $(PY) manage.py createsuperuser
+	@$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	@$(LOCAL_ENV) $(PY) manage.py createsuperuser
 
 test: install
 	$(PY) -m pytest

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -13,9 +15,13 @@ from catalog.services.tags import tags_merge
 
 
 def external_link(url):
+    """The link itself, labelled by its host to keep the changelist narrow."""
     if not url:
         return "—"
-    return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{} ↗</a>', url, url)
+    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    return format_html(
+        '<a href="{}" title="{}" target="_blank" rel="noopener noreferrer">{} ↗</a>', url, url, host
+    )
 
 
 @admin.register(Category)
