@@ -10,14 +10,9 @@ BASE_PYTHON ?= $(shell pyenv which python 2>/dev/null || command -v python$(PYTH
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-# A local run uses the production settings over plain HTTP on loopback; each
-# variable can be overridden from the environment.
-LOCAL_ENV = DEBUG="$${DEBUG:-0}" HTTPS="$${HTTPS:-0}" \
-	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
-	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}"
 
 # The production-like environment under which `check --deploy` must be clean (see README).
-DEPLOY_ENV = DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
+DEPLOY_ENV = ENV_FILE= DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
 
@@ -41,17 +36,26 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-.secret_key:
-	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+# The local settings: production ones over plain HTTP on loopback, with a
+# secret of this checkout's own. Written once; edit it freely afterwards.
+.env:
+	@umask 077 && { \
+		echo "# Local settings for make run and manage.py; the environment overrides them."; \
+		echo "SECRET_KEY=$$($(BASE_PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+		echo "DEBUG=0"; \
+		echo "HTTPS=0"; \
+		echo "ALLOWED_HOSTS=127.0.0.1,localhost"; \
+	} > $@
+	@echo "==> Wrote .env (local settings)"
 
-run: install .secret_key
+run: install .env
 	@echo "==> Migrating the database"
-	@$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	@$(PY) manage.py migrate --noinput
 	@echo "==> Loading the catalog"
-	@$(LOCAL_ENV) $(PY) manage.py load_catalog
+	@$(PY) manage.py load_catalog
 	@echo "==> Collecting static files"
-	@$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	@$(LOCAL_ENV) $(PY) manage.py ensure_superuser
+	@$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(PY) manage.py ensure_superuser
 	@echo
 	@echo "  Site:  http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/"
@@ -60,11 +64,11 @@ run: install .secret_key
 		echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='choose-a-long-one' make run"; \
 	fi
 	@echo
-	@$(LOCAL_ENV) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
+	@exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
 
-superuser: install .secret_key
-	@$(LOCAL_ENV) $(PY) manage.py migrate --noinput
-	@$(LOCAL_ENV) $(PY) manage.py createsuperuser
+superuser: install .env
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py createsuperuser
 
 test: install
 	$(PY) -m pytest

@@ -20,7 +20,7 @@ def run_manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR,
-        env=clean_env | env,
+        env=clean_env | {"ENV_FILE": ""} | env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -31,6 +31,13 @@ def test_missing_secret_key_outside_debug_stops_start_up_with_a_clear_message():
     result = run_manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_env_file_supplies_what_the_environment_lacks(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("SECRET_KEY=from-the-env-file-0123456789-abcdefghijklmnopqrstuvwxyz\n")
+    result = run_manage("check", ENV_FILE=str(env_file))
+    assert result.returncode == 0, result.stderr
 
 
 def test_debug_runs_without_a_secret_key():
