@@ -183,7 +183,7 @@ AXES_RESET_ON_SUCCESS = True
 # Failures are what lockouts need; a log of every successful login is not kept.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "submissions.accounts.client_ip"
-# The proxies whose X-Forwarded-For the lockout trusts: gunicorn's list, read from the same variable.
+# Proxies whose X-Forwarded-For the lockout trusts: gunicorn's list, from the same variable.
 FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "submissions:mine"

@@ -7,5 +7,7 @@ admin.site.index_title = "Catalog and review queue"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("submissions.account_urls")),
+    path("", include("submissions.urls")),
     path("", include("catalog.urls")),
 ]

@@ -65,7 +65,7 @@ class Submission(models.Model):
         null=True,
         blank=True,
         related_name="submissions",
-        help_text="The resource corrected or reported; for a new one, the resource its approval created.",
+        help_text="The resource corrected or reported; for a new one, the one its approval made.",
     )
 
     # What is proposed. For a correction, every field holds the value the
@@ -122,7 +122,9 @@ class Submission(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "changes_requested", "approved", "rejected", "withdrawn"]),
+                condition=Q(
+                    state__in=["pending", "changes_requested", "approved", "rejected", "withdrawn"]
+                ),
                 name="submissions_submission_state_valid",
             ),
             models.CheckConstraint(

@@ -17,9 +17,7 @@ class SubmissionQuerySet(models.QuerySet):
 
     def open(self):
         """Waiting on someone: a moderator (pending) or the submitter (changes requested)."""
-        return self.filter(
-            state__in=[self.model.State.PENDING, self.model.State.CHANGES_REQUESTED]
-        )
+        return self.filter(state__in=[self.model.State.PENDING, self.model.State.CHANGES_REQUESTED])
 
     def for_user(self, user):
         """The proposals ``user`` sent; nobody else's."""

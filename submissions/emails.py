@@ -1,0 +1,66 @@
+"""Mail about proposals: the decision to the submitter, the queue's size to moderators."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def send_decision(*, event_id: int) -> bool:
+    """
+    Tell a submitter what became of their proposal. Called after the decision
+    has committed; returns whether a message was sent.
+    """
+    from submissions.models import SubmissionEvent
+
+    event = SubmissionEvent.objects.select_related(
+        "submission__submitter", "submission__resource"
+    ).get(pk=event_id)
+    submission = event.submission
+    recipient = submission.submitter.email
+    if not recipient:
+        logger.info("Proposal %s decided; its submitter has no email address.", submission.pk)
+        return False
+    context = {
+        "submission": submission,
+        "event": event,
+        "user": submission.submitter,
+        "site_name": settings.SITE_NAME,
+        "proposals_url": absolute_url(reverse("submissions:mine")),
+        "resource_url": (
+            absolute_url(submission.resource.get_absolute_url())
+            if submission.resource is not None and submission.resource.is_published
+            else ""
+        ),
+        "edit_url": absolute_url(reverse("submissions:edit", kwargs={"pk": submission.pk})),
+    }
+    subject = render_to_string("emails/submission_decision_subject.txt", context).strip()
+    body = render_to_string("emails/submission_decision.txt", context)
+    EmailMessage(subject=_subject(subject), body=body, to=[recipient]).send()
+    return True
+
+
+def send_pending_count(*, moderators, pending: int) -> int:
+    """Mail each moderator, separately, how many proposals wait; returns how many were mailed."""
+    queue_url = absolute_url(reverse("admin:submissions_submission_changelist")) + (
+        "?state__exact=pending"
+    )
+    for moderator in moderators:
+        context = {"user": moderator, "pending": pending, "queue_url": queue_url}
+        subject = f"{pending} proposal{'s' if pending != 1 else ''} waiting for review"
+        body = render_to_string("emails/moderators_pending.txt", context)
+        EmailMessage(subject=_subject(subject), body=body, to=[moderator.email]).send()
+    return len(moderators)
+
+
+def _subject(text: str) -> str:
+    # A header never holds a line break, whatever a title contains.
+    return settings.EMAIL_SUBJECT_PREFIX + " ".join(text.split())
