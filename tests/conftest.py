@@ -27,3 +27,38 @@ def staff_client(client, staff_user):
 @pytest.fixture
 def resource(db):
     return ResourceFactory(tags=["circuits", "gpt-2"])
+
+
+# Accounts and proposals.
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing with the production hasher makes each account take a noticeable moment."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="ada", email="ada@example.org")
+
+
+@pytest.fixture
+def moderator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="mod", email="mod@example.org", moderator=True)
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client

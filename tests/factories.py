@@ -43,3 +43,93 @@ class ResourceFactory(DjangoModelFactory):
     def tags(self, create, names, **kwargs):
         if create and names:
             self.tags.set(names)
+
+
+# Accounts and proposals.
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group, Permission  # noqa: E402
+
+from submissions.models import Submission, resource_values  # noqa: E402
+
+TEST_PASSWORD = "a-long-test-password-42"
+
+
+def moderators_group() -> Group:
+    """The group the data migration makes; made again after a transactional test flushed it."""
+    group, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="submissions",
+                codename__in=["view_submission", "moderate_submission", "view_submissionevent"],
+            )
+        )
+    return group
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"reader{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password(TEST_PASSWORD)
+
+    class Params:
+        staff = factory.Trait(is_staff=True)
+        moderator = factory.Trait(
+            is_staff=True,
+            join_moderators=factory.PostGeneration(
+                lambda user, create, extracted, **kwargs: create
+                and user.groups.add(moderators_group())
+            ),
+        )
+
+
+class SubmissionFactory(DjangoModelFactory):
+    class Meta:
+        model = Submission
+        skip_postgeneration_save = True
+
+    kind = Submission.Kind.NEW
+    state = Submission.State.PENDING
+    submitter = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"A proposed study of circuit {n}")
+    url = factory.Sequence(lambda n: f"https://example.net/proposed/{n}")
+    description = "Why this proposed work is worth reading."
+    category = factory.SubFactory(CategoryFactory)
+    tags = "probing, circuits"
+    year = 2024
+    authors = "Ada Lovelace, Alan Turing"
+
+    class Params:
+        changes_requested = factory.Trait(state=Submission.State.CHANGES_REQUESTED)
+        approved = factory.Trait(state=Submission.State.APPROVED)
+        rejected = factory.Trait(state=Submission.State.REJECTED)
+        withdrawn = factory.Trait(state=Submission.State.WITHDRAWN)
+        correction = factory.Trait(
+            kind=Submission.Kind.CORRECTION,
+            resource=factory.SubFactory(ResourceFactory),
+            original=factory.LazyAttribute(lambda o: resource_values(o.resource)),
+            title=factory.LazyAttribute(lambda o: f"{o.resource.title}, corrected"),
+            url=factory.LazyAttribute(lambda o: o.resource.url),
+            description=factory.LazyAttribute(lambda o: o.resource.description),
+            category=factory.LazyAttribute(lambda o: o.resource.category),
+            tags="",
+            year=factory.LazyAttribute(lambda o: o.resource.year),
+            authors=factory.LazyAttribute(lambda o: o.resource.authors),
+        )
+        broken_link = factory.Trait(
+            kind=Submission.Kind.BROKEN_LINK,
+            resource=factory.SubFactory(ResourceFactory),
+            title=factory.LazyAttribute(lambda o: o.resource.title),
+            url=factory.LazyAttribute(lambda o: o.resource.url),
+            description="",
+            category=None,
+            tags="",
+            year=None,
+            authors="",
+            problem=Submission.LinkProblem.NOT_FOUND,
+        )
