@@ -212,7 +212,11 @@ def moderators_notify() -> int:
         return 0
     moderators = (
         get_user_model()
-        .objects.with_perm(MODERATE_PERMISSION, is_active=True)
+        .objects.with_perm(
+            MODERATE_PERMISSION,
+            is_active=True,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
         .exclude(email="")
         .order_by("pk")
     )

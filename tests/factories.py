@@ -82,8 +82,9 @@ class UserFactory(DjangoModelFactory):
         moderator = factory.Trait(
             is_staff=True,
             join_moderators=factory.PostGeneration(
-                lambda user, create, extracted, **kwargs: create
-                and user.groups.add(moderators_group())
+                lambda user, create, extracted, **kwargs: (
+                    create and user.groups.add(moderators_group())
+                )
             ),
         )
 

@@ -95,7 +95,9 @@ def test_submit_refuses_more_than_eight_tags(user_client, papers):
 
 
 def test_submit_of_a_listed_work_links_to_it_instead(user_client, papers):
-    listed = ResourceFactory(title="Sparse Feature Circuits", url="https://arxiv.org/abs/2403.19647")
+    listed = ResourceFactory(
+        title="Sparse Feature Circuits", url="https://arxiv.org/abs/2403.19647"
+    )
     response = user_client.post(
         reverse("submissions:create"),
         proposal(papers, url="https://arxiv.org/pdf/2403.19647v2.pdf"),
@@ -113,7 +115,9 @@ def test_submit_of_a_work_already_proposed_says_so(user_client, papers):
     assert Submission.objects.count() == 1
 
 
-def test_submit_past_the_daily_limit_explains_and_keeps_the_form(user_client, user, papers, settings):
+def test_submit_past_the_daily_limit_explains_and_keeps_the_form(
+    user_client, user, papers, settings
+):
     settings.SUBMISSIONS_DAILY_LIMIT = 1
     SubmissionFactory(submitter=user, withdrawn=True)
     response = user_client.post(reverse("submissions:create"), proposal(papers))

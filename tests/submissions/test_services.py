@@ -79,7 +79,9 @@ def test_submission_create_keeps_tags_as_text_until_approval(user):
 
 
 def test_submission_create_refuses_a_work_already_published_and_names_it(user):
-    listed = ResourceFactory(title="Sparse Feature Circuits", url="https://arxiv.org/abs/2403.19647")
+    listed = ResourceFactory(
+        title="Sparse Feature Circuits", url="https://arxiv.org/abs/2403.19647"
+    )
     with pytest.raises(DuplicateWork) as refusal:
         submission_create(
             submitter=user,
@@ -330,9 +332,7 @@ def test_submission_request_changes_then_resubmit_makes_it_pending_again(moderat
 def test_submission_resubmit_of_someone_elses_proposal_is_refused():
     submission = SubmissionFactory(changes_requested=True, title="Mine")
     with pytest.raises(NotAllowed):
-        submission_resubmit(
-            submission=submission, user=UserFactory(), values=new_values(), note=""
-        )
+        submission_resubmit(submission=submission, user=UserFactory(), values=new_values(), note="")
     submission.refresh_from_db()
     assert submission.title == "Mine" and submission.state == State.CHANGES_REQUESTED
 
