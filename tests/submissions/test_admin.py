@@ -1,0 +1,269 @@
+"""The moderation queue in the admin: filters, automatic checks, actions, the correction diff."""
+
+import io
+import socket
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Resource
+from submissions.models import Submission, SubmissionEvent
+from submissions.services import submission_approve
+from tests.factories import ResourceFactory, SubmissionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("admin:submissions_submission_changelist")
+
+
+def change_page(submission):
+    return reverse("admin:submissions_submission_change", args=[submission.pk])
+
+
+def act(client, action, submissions, **extra):
+    data = {"action": action, "_selected_action": [s.pk for s in submissions], "index": 0}
+    return client.post(QUEUE, data | extra, follow=True)
+
+
+def test_migration_makes_a_moderators_group_with_the_moderate_permission():
+    group = Group.objects.get(name="Moderators")
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"moderate_submission", "view_submission", "view_submissionevent"} <= codenames
+
+
+def test_queue_filters_by_state_kind_and_age(moderator_client):
+    SubmissionFactory(title="Fresh new one")
+    SubmissionFactory(title="Old correction", correction=True)
+    SubmissionFactory(title="Rejected one", rejected=True)
+    Submission.objects.filter(kind="correction").update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
+
+    def titles(query):
+        response = moderator_client.get(QUEUE + query)
+        return {submission.title for submission in response.context["cl"].result_list}
+
+    assert titles("?state__exact=pending") == {"Fresh new one", "Old correction"}
+    assert titles("?kind__exact=correction") == {"Old correction"}
+    assert titles("?age=day") == {"Fresh new one", "Rejected one"}
+    assert titles("?age=month") == {"Old correction"}
+
+
+def test_queue_rows_show_the_automatic_checks(moderator_client):
+    veteran = UserFactory(username="veteran")
+    veteran.date_joined = timezone.now() - timedelta(days=400)
+    veteran.save()
+    SubmissionFactory.create_batch(2, submitter=veteran, approved=True)
+    listed = ResourceFactory(url="https://example.org/listed-work")
+    SubmissionFactory(
+        submitter=veteran,
+        title="Duplicate of a listed work",
+        url="https://www.example.org/listed-work/",
+        url_check="answered",
+        url_check_detail="HTTP 200",
+    )
+    SubmissionFactory(title="Twin A", url="https://example.org/twin")
+    SubmissionFactory(title="Twin B", url="https://example.org/twin?utm_source=x")
+
+    response = moderator_client.get(QUEUE + "?state__exact=pending")
+    page = response.content.decode()
+
+    assert reverse("admin:catalog_resource_change", args=[listed.pk]) in page
+    assert "already listed" in page
+    assert "1 other proposal" in page
+    assert "HTTP 200" in page
+    assert "Not checked yet" in page
+    rows = {s.title: s for s in response.context["cl"].result_list}
+    assert rows["Duplicate of a listed work"].submitter_approvals == 2
+    assert "1\xa0year" in page  # the veteran's account age
+
+
+def test_approve_action_publishes_and_reports(moderator_client):
+    first, second = SubmissionFactory(title="First"), SubmissionFactory(title="Second")
+    response = act(moderator_client, "approve", [first, second])
+    assert "Approved: “First”, “Second”." in response.content.decode()
+    assert set(Resource.objects.published().values_list("title", flat=True)) == {"First", "Second"}
+
+
+def test_approve_action_reports_refusals_one_by_one(moderator_client):
+    done = SubmissionFactory(title="Done already", approved=True)
+    waiting = SubmissionFactory(title="Waiting")
+    page = act(moderator_client, "approve", [done, waiting]).content.decode()
+    assert "“Done already” is approved, so it cannot be approved" in page
+    assert "Approved: “Waiting”." in page
+
+
+def test_reject_action_asks_for_a_note_then_rejects(moderator_client, moderator):
+    submission = SubmissionFactory(title="Off topic")
+    page = act(moderator_client, "reject", [submission]).content.decode()
+    assert "These proposals will be rejected" in page and "Off topic" in page
+    assert 'name="note"' in page
+    submission.refresh_from_db()
+    assert submission.state == "pending"
+
+    act(moderator_client, "reject", [submission], apply="1", note="Not about LLMs.")
+
+    submission.refresh_from_db()
+    assert submission.state == "rejected"
+    assert submission.moderator_note == "Not about LLMs."
+    assert submission.events.last().actor == moderator
+
+
+def test_request_changes_action_needs_a_note(moderator_client):
+    submission = SubmissionFactory()
+    page = act(moderator_client, "request_changes", [submission], apply="1", note="").content
+    assert "Say what the submitter should change." in page.decode()
+    submission.refresh_from_db()
+    assert submission.state == "pending"
+
+    act(moderator_client, "request_changes", [submission], apply="1", note="Add the authors.")
+    submission.refresh_from_db()
+    assert submission.state == "changes_requested"
+
+
+def test_change_page_of_a_correction_shows_the_diff(moderator_client):
+    resource = ResourceFactory(
+        title="Pythia", description="A suite of models for interpretability.", year=2022
+    )
+    submission = SubmissionFactory(
+        correction=True,
+        resource=resource,
+        title="Pythia",
+        description="A suite of sixteen models for interpretability research.",
+        year=2023,
+    )
+    page = moderator_client.get(change_page(submission)).content.decode()
+    assert "Changes proposed" in page
+    assert "in the catalog now" in page
+    assert "<ins>sixteen</ins>" in page
+    assert "<del>interpretability.</del>" in page
+    assert "2022" in page and "2023" in page
+    assert '<th scope="row">Title</th>' not in page  # unchanged fields are left out
+
+
+def test_change_page_offers_decisions_to_moderators_only(moderator_client, client):
+    submission = SubmissionFactory()
+    page = moderator_client.get(change_page(submission)).content.decode()
+    assert 'value="approve"' in page and "Reject…" in page
+
+    staff = UserFactory(staff=True)
+    staff.user_permissions.add(
+        *Group.objects.get(name="Moderators").permissions.exclude(codename="moderate_submission")
+    )
+    client.force_login(staff)
+    page = client.get(change_page(submission)).content.decode()
+    assert 'value="approve"' not in page
+
+
+def test_change_page_of_a_decided_proposal_offers_no_decision(moderator_client, moderator):
+    submission = SubmissionFactory()
+    submission_approve(submission=submission, reviewer=moderator)
+    page = moderator_client.get(change_page(submission)).content.decode()
+    assert 'value="approve"' not in page
+    assert "Approved" in page  # the review log inline
+
+
+def test_review_log_cannot_be_added_changed_or_deleted_in_the_admin(client, staff_user):
+    submission = SubmissionFactory()
+    submission_approve(submission=submission, reviewer=staff_user)
+    entry = SubmissionEvent.objects.latest("id")
+    client.force_login(staff_user)  # a superuser, who could otherwise do anything
+    assert client.get(reverse("admin:submissions_submissionevent_add")).status_code == 403
+    delete = reverse("admin:submissions_submissionevent_delete", args=[entry.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    change = reverse("admin:submissions_submissionevent_change", args=[entry.pk])
+    client.post(change, {"note": "rewritten"})
+    entry.refresh_from_db()
+    assert entry.note == ""
+    assert SubmissionEvent.objects.filter(pk=entry.pk).exists()
+
+
+def test_proposals_cannot_be_edited_in_the_admin(moderator_client):
+    submission = SubmissionFactory(title="As sent")
+    moderator_client.post(change_page(submission), {"title": "Edited", "state": "approved"})
+    submission.refresh_from_db()
+    assert submission.title == "As sent" and submission.state == "pending"
+
+
+# The URL check: only the network is replaced.
+
+
+class FakeResponse:
+    def __init__(self, status, location=""):
+        self.status, self.location = status, location
+
+    def getheader(self, name, default=""):
+        return self.location if name == "Location" else default
+
+
+def fake_network(monkeypatch, *, status=200, address="93.184.215.14", error=None):
+    requests = []
+
+    class FakeConnection:
+        def __init__(self, host, port, timeout):
+            self.host = host
+
+        def request(self, method, path, headers):
+            if error:
+                raise error
+            requests.append((method, self.host, path))
+
+        def getresponse(self):
+            return FakeResponse(status)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(
+        "socket.getaddrinfo",
+        lambda host, port, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))],
+    )
+    monkeypatch.setattr("http.client.HTTPSConnection", FakeConnection)
+    monkeypatch.setattr("http.client.HTTPConnection", FakeConnection)
+    return requests
+
+
+def test_check_submission_urls_stores_whether_each_pending_url_answered(monkeypatch):
+    requests = fake_network(monkeypatch, status=200)
+    pending = SubmissionFactory(url="https://example.org/paper?x=1")
+    decided = SubmissionFactory(rejected=True)
+    output = io.StringIO()
+
+    call_command("check_submission_urls", stdout=output)
+
+    pending.refresh_from_db()
+    decided.refresh_from_db()
+    assert pending.url_check == "answered" and pending.url_check_detail == "HTTP 200"
+    assert pending.url_checked_at is not None
+    assert decided.url_check == "unchecked"
+    assert requests == [("HEAD", "example.org", "/paper?x=1")]
+    assert "Checked 1 proposal URL(s)." in output.getvalue()
+
+
+def test_check_submission_urls_records_a_url_that_did_not_answer(monkeypatch):
+    fake_network(monkeypatch, error=TimeoutError())
+    submission = SubmissionFactory()
+    call_command("check_submission_urls", stdout=io.StringIO())
+    submission.refresh_from_db()
+    assert submission.url_check == "failed" and submission.url_check_detail == "timed out"
+
+
+def test_check_submission_urls_never_contacts_a_private_address(monkeypatch):
+    requests = fake_network(monkeypatch, address="10.1.2.3")
+    submission = SubmissionFactory(url="https://sneaky.example.org/")
+    call_command("check_submission_urls", stdout=io.StringIO())
+    submission.refresh_from_db()
+    assert requests == []
+    assert submission.url_check == "failed"
+    assert "private or local address" in submission.url_check_detail
+
+
+def test_check_submission_urls_falls_back_to_get_when_head_is_refused(monkeypatch):
+    requests = fake_network(monkeypatch, status=405)
+    SubmissionFactory(url="https://example.org/a")
+    call_command("check_submission_urls", stdout=io.StringIO())
+    assert [method for method, _, _ in requests] == ["HEAD", "GET"]
