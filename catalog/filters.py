@@ -111,16 +111,23 @@ class ResourceFilter(django_filters.FilterSet):
         return queryset.order_by(*ORDERINGS[self.sort_order])
 
     @property
+    def default_sort(self) -> str:
+        """Best match first when searching, newest first otherwise."""
+        data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        return SORT_RELEVANCE if data.get("q") else SORT_NEWEST
+
+    @property
     def sort_order(self) -> str:
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        searching = bool(data.get("q"))
-        sort = data.get("sort") or (SORT_RELEVANCE if searching else SORT_NEWEST)
-        if sort == SORT_RELEVANCE and not searching:
+        sort = data.get("sort") or self.default_sort
+        if sort == SORT_RELEVANCE and not data.get("q"):
             return SORT_NEWEST
         return sort
 
     @property
     def unknown_tags(self) -> list[str]:
         slugs = self.form.cleaned_data.get("tag", []) if self.is_valid() else []
+        if not slugs:
+            return []
         known = set(Tag.objects.filter(slug__in=slugs).values_list("slug", flat=True))
         return [slug for slug in slugs if slug not in known]

@@ -14,7 +14,7 @@ in ``catalog.signals`` call whenever a resource or its tags change.
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField
+from django.db.models import BooleanField, FloatField, Value
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "catalog_resource_fts"
@@ -40,7 +40,7 @@ def search(queryset, text: str):
     """
     words = search_words(text)
     if not words:
-        return queryset.none()
+        return queryset.none().annotate(relevance=Value(0.0, FloatField()))
     if is_postgresql():
         query = " ".join(words)
         tsquery = "websearch_to_tsquery('english', %s)"

@@ -1,7 +1,7 @@
 """sitemap.xml: every public page, and nothing that is not public."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
 from django.urls import reverse
 
 from catalog.models import Category, ResearchGroup, Resource
@@ -44,14 +44,9 @@ class CategorySitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return (
-            Category.objects.annotate(
-                published_count=Count("resources", filter=PUBLISHED),
-                last_update=Max("resources__updated_at", filter=PUBLISHED),
-            )
-            .filter(published_count__gt=0)
-            .order_by("order")
-        )
+        return Category.objects.annotate(
+            last_update=Max("resources__updated_at", filter=PUBLISHED)
+        ).order_by("order", "name")
 
     def location(self, category):
         return reverse("catalog:category_detail", kwargs={"slug": category.slug})

@@ -185,6 +185,7 @@ def resource_list(request):
         "groups": groups_with_counts(),
         "sort_choices": SORT_CHOICES,
         "sort_order": filterset.sort_order,
+        "default_sort": filterset.default_sort,
         "searching": bool(data.get("q")),
     }
     template = "catalog/resource_list.html"

@@ -15,3 +15,11 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!navigator.clipboard) return;
   document.querySelectorAll("[data-copy-target]").forEach((button) => { button.hidden = false; });
 });
+
+// Live filtering: leave empty fields out of the request, so shared addresses stay short.
+document.addEventListener("htmx:configRequest", (event) => {
+  const parameters = event.detail.parameters;
+  for (const name of [...parameters.keys()]) {
+    if (parameters.getAll(name).every((value) => value === "")) parameters.delete(name);
+  }
+});
