@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -51,7 +52,9 @@ class ResearchGroup(models.Model):
 class TaggedResource(TaggedItemBase):
     """Tag to resource, by a plain foreign key rather than taggit's generic one."""
 
-    content_object = models.ForeignKey("Resource", on_delete=models.CASCADE)
+    content_object = models.ForeignKey(
+        "Resource", on_delete=models.CASCADE, related_name="tagged_items"
+    )
 
     class Meta:
         constraints = [
@@ -97,6 +100,9 @@ class Resource(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept current by catalog.search on PostgreSQL (GIN-indexed there); unused on SQLite,
+    # which searches an FTS5 table instead.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ResourceQuerySet.as_manager()
 

@@ -1,39 +1,299 @@
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.text import Truncator
+from django.views.decorators.http import require_GET
+from taggit.models import Tag
 
-from catalog.models import Category, Resource
+from catalog.citations import bibtex, is_citable
+from catalog.filters import SORT_CHOICES, ResourceFilter
+from catalog.models import Category, ResearchGroup, Resource
+
+RESOURCES_PER_PAGE = 24
+HOME_RESOURCES_PER_CATEGORY = 100
+PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
+
+# What a visitor is told when a filter value cannot be used; the filter is then ignored.
+FILTER_NOTICES = {
+    "q": "The search text was ignored: {error}",
+    "tag": "The tags were ignored: {error}",
+    "category": "There is no category “{value}”, so every category is shown.",
+    "group": "There is no research group “{value}”, so every group is shown.",
+    "year_min": "“{value}” is not a year from 1900 to 2100, so the “from” year was ignored.",
+    "year_max": "“{value}” is not a year from 1900 to 2100, so the “to” year was ignored.",
+    "sort": "“{value}” is not a way to sort, so the default order is used.",
+}
 
 
-def home(request):
-    """The categories with their published resources. Public."""
-    published = Resource.objects.published().order_by("title").prefetch_related("tags")
-    categories = (
-        Category.objects.annotate(
-            published_count=Count(
-                "resources", filter=Q(resources__status=Resource.Status.PUBLISHED)
+def published_tags():
+    """Tags of published resources, most used first, each with its ``resource_count``."""
+    return (
+        Tag.objects.annotate(
+            resource_count=Count(
+                "catalog_taggedresource_items",
+                filter=Q(
+                    catalog_taggedresource_items__content_object__status=Resource.Status.PUBLISHED
+                ),
             )
         )
-        .order_by("order", "name")  # Meta.ordering is dropped from aggregate queries
-        .prefetch_related(Prefetch("resources", queryset=published, to_attr="published_resources"))
+        .filter(resource_count__gt=0)
+        .order_by("-resource_count", "name")
+    )
+
+
+def categories_with_counts():
+    return (
+        Category.objects.annotate(resource_count=Count("resources", filter=PUBLISHED)).order_by(
+            "order", "name"
+        )  # Meta.ordering is dropped from aggregate queries
+    )
+
+
+def groups_with_counts():
+    return ResearchGroup.objects.annotate(
+        resource_count=Count("resources", filter=PUBLISHED)
+    ).order_by("name")
+
+
+def paginate(request, queryset):
+    """The requested page; a page number that is not one gives the first or last page."""
+    return Paginator(queryset, RESOURCES_PER_PAGE).get_page(request.GET.get("page"))
+
+
+@require_GET
+def home(request):
+    """What the site is, with ways in: search, categories, featured, new, tags, groups. Public."""
+    published = Resource.objects.published()
+    listed = published.order_by("title").prefetch_related("tags")
+    categories = categories_with_counts().prefetch_related(
+        Prefetch(
+            "resources",
+            queryset=listed[:HOME_RESOURCES_PER_CATEGORY],
+            to_attr="listed_resources",
+        )
     )
     return render(
         request,
         "catalog/home.html",
         {
             "categories": categories,
-            "resource_count": sum(category.published_count for category in categories),
+            "resource_count": sum(category.resource_count for category in categories),
+            "featured": published.filter(featured=True)
+            .order_by("title")
+            .select_related("category"),
+            "recent": published.order_by("-published_at", "-id").select_related("category")[:6],
+            "top_tags": published_tags()[:24],
+            "groups": groups_with_counts(),
+            "home_limit": HOME_RESOURCES_PER_CATEGORY,
         },
     )
 
 
+def filtered_resources(params):
+    """
+    The filter set for ``params`` with every unusable value dropped, the
+    notices saying what was dropped, and the parameters that were kept.
+    """
+    kept = params.copy()
+    kept.pop("page", None)
+    notices = []
+    base = Resource.objects.published()
+    filterset = ResourceFilter(kept, queryset=base)
+    if not filterset.is_valid():
+        for name, errors in filterset.errors.items():
+            value = Truncator(", ".join(kept.getlist(name))).chars(60)
+            notices.append(FILTER_NOTICES[name].format(value=value, error=errors[0]))
+            kept.pop(name, None)
+        filterset = ResourceFilter(kept, queryset=base)
+    if unknown := filterset.unknown_tags:
+        notices.append(
+            "No resource has the tag "
+            + ", ".join(f"“{slug}”" for slug in unknown)
+            + "; it was ignored."
+        )
+        kept.setlist(
+            "tag", [slug for slug in filterset.form.cleaned_data["tag"] if slug not in unknown]
+        )
+        filterset = ResourceFilter(kept, queryset=base)
+    return filterset, notices, kept
+
+
+def active_filter_chips(filterset, kept):
+    """One chip per active filter value, each with the address that removes it."""
+    data = filterset.form.cleaned_data
+    chips = []
+
+    def without(name, value=None):
+        remaining = kept.copy()
+        if value is None:
+            remaining.pop(name, None)
+        else:
+            remaining.setlist(name, [item for item in remaining.getlist(name) if item != value])
+        query = remaining.urlencode()
+        return reverse("catalog:resource_list") + (f"?{query}" if query else "")
+
+    if data.get("q"):
+        chips.append((f"Search: {data['q']}", without("q")))
+    for slug in data.get("tag", []):
+        chips.append((f"Tag: {slug}", without("tag", slug)))
+    if data.get("category"):
+        chips.append((f"Category: {data['category'].name}", without("category")))
+    if data.get("group"):
+        chips.append((f"Group: {data['group'].name}", without("group")))
+    if data.get("year_min") is not None:
+        chips.append((f"From {data['year_min']}", without("year_min")))
+    if data.get("year_max") is not None:
+        chips.append((f"To {data['year_max']}", without("year_max")))
+    return chips
+
+
+def wants_fragment(request) -> bool:
+    """An htmx request for fresh results, rather than a whole page (history restores get one)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+@require_GET
+def resource_list(request):
+    """
+    Published resources, filtered, searched, sorted and paginated by the query
+    string. htmx requests get only the results fragment (and the filter form
+    when a link, not the form, asked). Public.
+    """
+    filterset, notices, kept = filtered_resources(request.GET)
+    page = paginate(request, filterset.qs.select_related("category").prefetch_related("tags"))
+    data = filterset.form.cleaned_data
+    selected_tags = data.get("tag", [])
+    tag_facets = list(published_tags()[:40])
+    listed_slugs = {tag.slug for tag in tag_facets}
+    tag_facets += list(published_tags().filter(slug__in=set(selected_tags) - listed_slugs))
+    context = {
+        "filterset": filterset,
+        "page_obj": page,
+        "notices": notices,
+        "params": kept,
+        "chips": active_filter_chips(filterset, kept),
+        "selected_tags": selected_tags,
+        "tag_facets": tag_facets,
+        "categories": categories_with_counts(),
+        "groups": groups_with_counts(),
+        "sort_choices": SORT_CHOICES,
+        "sort_order": filterset.sort_order,
+        "default_sort": filterset.default_sort,
+        "searching": bool(data.get("q")),
+    }
+    template = "catalog/resource_list.html"
+    if wants_fragment(request):
+        from_form = request.headers.get("HX-Trigger") == "filters"
+        template += "#results" if from_form else "#results-and-filters"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
+
+
+@require_GET
 def resource_detail(request, slug):
     """One published resource; drafts and archived resources are a 404. Public."""
     resource = get_object_or_404(
         Resource.objects.published().with_related().prefetch_related("links"), slug=slug
     )
-    return render(request, "catalog/resource_detail.html", {"resource": resource})
+    tag_ids = [tag.pk for tag in resource.tags.all()]
+    related = (
+        Resource.objects.published()
+        .exclude(pk=resource.pk)
+        .filter(tagged_items__tag_id__in=tag_ids)
+        .annotate(shared_tags=Count("tagged_items"))
+        .order_by("-shared_tags", "-year", "title")
+        .select_related("category")[:5]
+    )
+    return render(
+        request,
+        "catalog/resource_detail.html",
+        {
+            "resource": resource,
+            "related": related,
+            "bibtex": bibtex(resource) if is_citable(resource) else "",
+        },
+    )
+
+
+@require_GET
+def resource_bibtex(request, slug):
+    """The BibTeX entry of a published paper or survey, as a file. Public."""
+    resource = get_object_or_404(Resource.objects.published().select_related("category"), slug=slug)
+    if not is_citable(resource):
+        return HttpResponse(
+            "Only papers and surveys have a citation.\n", status=404, content_type="text/plain"
+        )
+    response = HttpResponse(bibtex(resource), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{resource.slug}.bib"'
+    return response
+
+
+@require_GET
+def tag_index(request):
+    """Every tag in use on a published resource, with counts. Public."""
+    return render(request, "catalog/tag_index.html", {"tags": published_tags().order_by("name")})
+
+
+@require_GET
+def tag_detail(request, slug):
+    """Published resources with one tag. Public; a tag no published resource has is a 404."""
+    tag = get_object_or_404(published_tags(), slug=slug)
+    resources = Resource.objects.published().filter(tags=tag).with_related().order_by("title")
+    return render(
+        request,
+        "catalog/tag_detail.html",
+        {"tag": tag, "page_obj": paginate(request, resources), "params": request.GET},
+    )
+
+
+@require_GET
+def category_detail(request, slug):
+    """Published resources of one category. Public."""
+    category = get_object_or_404(categories_with_counts(), slug=slug)
+    resources = category.resources.published().with_related().order_by("title")
+    return render(
+        request,
+        "catalog/category_detail.html",
+        {"category": category, "page_obj": paginate(request, resources), "params": request.GET},
+    )
+
+
+@require_GET
+def group_index(request):
+    """The research groups, with how many published resources each has. Public."""
+    return render(request, "catalog/group_index.html", {"groups": groups_with_counts()})
+
+
+@require_GET
+def group_detail(request, slug):
+    """A research group and its published resources. Public."""
+    group = get_object_or_404(groups_with_counts().prefetch_related("links"), slug=slug)
+    resources = group.resources.published().with_related().order_by("-year", "title")
+    return render(
+        request,
+        "catalog/group_detail.html",
+        {"group": group, "page_obj": paginate(request, resources), "params": request.GET},
+    )
+
+
+@require_GET
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        f"Sitemap: {sitemap_url}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 def health(request):

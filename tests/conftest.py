@@ -1,8 +1,20 @@
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tests.factories import ResourceFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test in a file rather than in memory, so a server process can share it."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        test_name = Path(settings.BASE_DIR) / "test-db.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_name)
 
 
 @pytest.fixture(scope="session", autouse=True)

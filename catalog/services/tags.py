@@ -2,6 +2,7 @@ from django.db import transaction
 from taggit.models import Tag
 
 from catalog.models import TaggedResource
+from catalog.search import index_resources
 
 
 @transaction.atomic
@@ -27,4 +28,5 @@ def tags_merge(*, sources, target: Tag) -> int:
         rows.exclude(pk=rows.order_by("pk").values_list("pk", flat=True).first()).delete()
     TaggedResource.objects.filter(tag_id__in=source_ids).update(tag=target)
     Tag.objects.filter(pk__in=source_ids).delete()
+    index_resources(moved_ids)  # update() sends no signal, so reindex here
     return len(moved_ids)

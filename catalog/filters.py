@@ -1,0 +1,133 @@
+"""The filters of the resource list, every one of them read from the query string."""
+
+import django_filters
+from django import forms
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from catalog.models import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    Category,
+    ResearchGroup,
+    TaggedResource,
+)
+from catalog.search import search
+
+MAX_TAGS = 10
+
+SORT_NEWEST, SORT_TITLE, SORT_YEAR, SORT_RELEVANCE = "newest", "title", "year", "relevance"
+SORT_CHOICES = [
+    (SORT_RELEVANCE, "Best match"),
+    (SORT_NEWEST, "Newest added"),
+    (SORT_YEAR, "Year, newest first"),
+    (SORT_TITLE, "Title, A to Z"),
+]
+ORDERINGS = {
+    SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
+    SORT_TITLE: [Lower("title"), "id"],
+    SORT_YEAR: [F("year").desc(nulls_last=True), Lower("title")],
+    SORT_RELEVANCE: [F("relevance").desc(), Lower("title")],
+}
+
+
+class SlugListField(forms.Field):
+    """Every value of a repeated parameter (``?tag=a&tag=b``), as distinct slugs."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        slugs = []
+        for item in value:
+            slug = slugify(str(item))
+            if slug and slug not in slugs:
+                slugs.append(slug)
+        if len(slugs) > MAX_TAGS:
+            raise forms.ValidationError(f"Choose at most {MAX_TAGS} tags.")
+        return slugs
+
+
+class TagsFilter(django_filters.Filter):
+    """Resources carrying *every* one of the tags (tags unknown to the catalog are skipped)."""
+
+    field_class = SlugListField
+
+    def filter(self, queryset, value):
+        for slug in value:
+            queryset = queryset.filter(
+                pk__in=TaggedResource.objects.filter(tag__slug=slug).values("content_object_id")
+            )
+        return queryset
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ResourceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
+    tag = TagsFilter(label="Tags")
+    category = django_filters.ModelChoiceFilter(
+        field_name="category", to_field_name="slug", queryset=Category.objects.all()
+    )
+    group = django_filters.ModelChoiceFilter(
+        field_name="groups",
+        to_field_name="slug",
+        queryset=ResearchGroup.objects.all(),
+        label="Research group",
+    )
+    year_min = YearFilter(
+        field_name="year",
+        lookup_expr="gte",
+        label="From year",
+        min_value=EARLIEST_YEAR,
+        max_value=LATEST_YEAR,
+    )
+    year_max = YearFilter(
+        field_name="year",
+        lookup_expr="lte",
+        label="To year",
+        min_value=EARLIEST_YEAR,
+        max_value=LATEST_YEAR,
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_nothing", choices=SORT_CHOICES, label="Sort by"
+    )
+
+    def filter_search(self, queryset, name, value):
+        return search(queryset, value)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # ordering is applied once every filter has run
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*ORDERINGS[self.sort_order])
+
+    @property
+    def default_sort(self) -> str:
+        """Best match first when searching, newest first otherwise."""
+        data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        return SORT_RELEVANCE if data.get("q") else SORT_NEWEST
+
+    @property
+    def sort_order(self) -> str:
+        data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        sort = data.get("sort") or self.default_sort
+        if sort == SORT_RELEVANCE and not data.get("q"):
+            return SORT_NEWEST
+        return sort
+
+    @property
+    def unknown_tags(self) -> list[str]:
+        slugs = self.form.cleaned_data.get("tag", []) if self.is_valid() else []
+        if not slugs:
+            return []
+        known = set(Tag.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        return [slug for slug in slugs if slug not in known]

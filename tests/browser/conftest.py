@@ -1,0 +1,133 @@
+"""
+Browser tests: Playwright drives Debian's Chromium against gunicorn serving
+the test database over real HTTP. Without Chromium they are skipped, saying why.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = PROJECT_DIR / "test-results"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for the server process."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker, collected_static):
+    """Base URL of gunicorn serving the test database, for the whole session."""
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "ENV_FILE": "",
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "WEB_CONCURRENCY": "2",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "awesome.wsgi"],
+        cwd=PROJECT_DIR,
+        env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("gunicorn did not start for the browser tests")
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make around it are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, **context_options):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    page = context.new_page()
+    # Every page must run under the Content-Security-Policy without complaint.
+    page.console_problems = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_problems.append(message.text)
+            if message.type in {"error", "warning"}
+            else None
+        ),
+    )
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = open_page(browser)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_javascript(browser):
+    context, page = open_page(browser, java_script_enabled=False)
+    yield page
+    context.close()
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Keep a screenshot under test-results/ for a person to look at."""
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path

@@ -1,0 +1,93 @@
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Category, ResearchGroup, Resource
+from catalog.services.starting_catalog import catalog_load
+from catalog.views import published_tags
+from tests.factories import CategoryFactory, ResourceFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture
+def feed_shelf():
+    papers = CategoryFactory(name="Papers", slug="papers")
+    tools = CategoryFactory(name="Tools", slug="tools")
+    ResourceFactory(title="Published paper", category=papers, tags=["circuits"])
+    ResourceFactory(title="Published tool", category=tools, tags=["library"])
+    ResourceFactory(title="Draft paper", category=papers, draft=True, tags=["circuits"])
+    ResourceFactory(title="Archived tool", category=tools, archived=True, tags=["library"])
+
+
+def rss_titles(client, url):
+    root = ET.fromstring(client.get(url).content)
+    assert root.tag == "rss"
+    return [item.findtext("title") for item in root.iter("item")]
+
+
+def atom_titles(client, url):
+    root = ET.fromstring(client.get(url).content)
+    assert root.tag == f"{ATOM}feed"
+    return [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")]
+
+
+def test_site_feeds_parse_and_list_only_published_resources(client, feed_shelf):
+    assert sorted(rss_titles(client, "/feeds/latest.rss")) == ["Published paper", "Published tool"]
+    assert sorted(atom_titles(client, "/feeds/latest.atom")) == [
+        "Published paper",
+        "Published tool",
+    ]
+
+
+def test_tag_and_category_feeds_narrow_the_list(client, feed_shelf):
+    assert rss_titles(client, "/feeds/tags/circuits.rss") == ["Published paper"]
+    assert atom_titles(client, "/feeds/tags/library.atom") == ["Published tool"]
+    assert rss_titles(client, "/feeds/categories/tools.rss") == ["Published tool"]
+    assert atom_titles(client, "/feeds/categories/papers.atom") == ["Published paper"]
+
+
+def test_feed_of_unknown_tag_is_not_found(client):
+    assert client.get("/feeds/tags/no-such-tag.rss").status_code == 404
+
+
+def test_feed_items_carry_sanitised_descriptions(client):
+    ResourceFactory(title="Hostile", description="<script>alert(1)</script> *fine*")
+    body = client.get("/feeds/latest.rss").content.decode()
+    assert "<script>" not in body and "&lt;em&gt;fine&lt;/em&gt;" in body
+
+
+def test_sitemap_lists_every_public_page_and_nothing_else(client):
+    catalog_load()
+    draft = ResourceFactory(title="Draft", draft=True, tags=["draft-only"])
+    archived = ResourceFactory(title="Archived", archived=True)
+
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    locations = {url.findtext(f"{SITEMAP}loc") for url in root.iter(f"{SITEMAP}url")}
+
+    def absolute(path):
+        return f"http://testserver{path}"
+
+    expected = {absolute(path) for path in ["/", "/resources/", "/tags/", "/groups/"]}
+    expected |= {absolute(resource.get_absolute_url()) for resource in Resource.objects.published()}
+    expected |= {
+        absolute(reverse("catalog:tag_detail", kwargs={"slug": tag.slug}))
+        for tag in published_tags()
+    }
+    expected |= {
+        absolute(reverse("catalog:category_detail", kwargs={"slug": category.slug}))
+        for category in Category.objects.all()
+    }
+    expected |= {
+        absolute(reverse("catalog:group_detail", kwargs={"slug": group.slug}))
+        for group in ResearchGroup.objects.all()
+    }
+    assert locations == expected
+    assert len(locations) > 83
+    assert absolute(draft.get_absolute_url()) not in locations
+    assert absolute(archived.get_absolute_url()) not in locations
+    assert absolute("/tags/draft-only/") not in locations
