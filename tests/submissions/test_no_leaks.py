@@ -60,7 +60,7 @@ def test_home_counts_only_published_resources(client, catalog_with_unreviewed_pr
     response = client.get("/")
     assert response.context["resource_count"] == 1
     counts = {
-        category.slug: category.published_count for category in response.context["categories"]
+        category.slug: category.resource_count for category in response.context["categories"]
     }
     assert counts["papers"] == 1
 
