@@ -15,7 +15,15 @@ def run_manage(*args, **env):
     clean_env = {
         name: value
         for name, value in os.environ.items()
-        if name not in {"SECRET_KEY", "DEBUG", "HTTPS", "ALLOWED_HOSTS", "EMAIL_HOST"}
+        if name
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "HTTPS",
+            "ALLOWED_HOSTS",
+            "EMAIL_HOST",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -48,7 +48,10 @@ def database_url() -> str:
 def live_url(django_db_setup, django_db_blocker, collected_static):
     """Base URL of gunicorn serving the test database, for the whole session."""
     port = free_port()
-    env = os.environ | {
+    inherited = {
+        name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    env = inherited | {
         "DATABASE_URL": database_url(),
         "DATABASE_CONN_MAX_AGE": "0",
         "ENV_FILE": "",
