@@ -12,11 +12,25 @@ SECRET_URL = "https://unreviewed.example.net/zebra-circuits"
 SECRET_TAG = "unreviewed-zebra-tag"
 SECRET_CORRECTION = "Corrected title nobody approved"
 
-# Every public page, with {slug} for the published resource. Pages added to the
-# site (lists, search, feeds, sitemap) belong here too.
+# Every public page, with {slug} for the published resource, and a text that
+# shows the page did list the catalog. New public pages belong here too.
 PUBLIC_PAGES = [
-    "/",
-    "/resources/{slug}/",
+    ("/", "A published work"),
+    ("/resources/{slug}/", "A published work"),
+    ("/resources/{slug}/cite.bib", "A published work"),
+    ("/resources/", "A published work"),
+    ("/resources/?q=published", "A published work"),
+    ("/resources/?q=zebra", "zebra"),
+    ("/resources/?tag=circuits", "A published work"),
+    ("/tags/", "circuits"),
+    ("/tags/circuits/", "A published work"),
+    ("/categories/papers/", "A published work"),
+    ("/groups/", "Groups"),
+    ("/feeds/latest.rss", "A published work"),
+    ("/feeds/latest.atom", "A published work"),
+    ("/feeds/tags/circuits.rss", "A published work"),
+    ("/feeds/categories/papers.atom", "A published work"),
+    ("/sitemap.xml", "/resources/{slug}/"),
 ]
 
 
@@ -39,13 +53,15 @@ def catalog_with_unreviewed_proposals():
     return published
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_page_shows_nothing_unreviewed(client, catalog_with_unreviewed_proposals, path):
+@pytest.mark.parametrize(("path", "marker"), PUBLIC_PAGES, ids=[p for p, _ in PUBLIC_PAGES])
+def test_public_page_shows_nothing_unreviewed(
+    client, catalog_with_unreviewed_proposals, path, marker
+):
     published = catalog_with_unreviewed_proposals
     response = client.get(path.format(slug=published.slug))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "A published work" in page  # the page does show the catalog
+    assert marker.format(slug=published.slug) in page  # the page does show the catalog
     for secret in (
         SECRET_TITLE,
         SECRET_URL,
@@ -59,10 +75,19 @@ def test_public_page_shows_nothing_unreviewed(client, catalog_with_unreviewed_pr
 def test_home_counts_only_published_resources(client, catalog_with_unreviewed_proposals):
     response = client.get("/")
     assert response.context["resource_count"] == 1
-    counts = {
-        category.slug: category.resource_count for category in response.context["categories"]
-    }
+    counts = {category.slug: category.resource_count for category in response.context["categories"]}
     assert counts["papers"] == 1
+
+
+def test_search_finds_no_unreviewed_work(client, catalog_with_unreviewed_proposals):
+    response = client.get("/resources/", {"q": "zebra"})
+    assert response.context["page_obj"].paginator.count == 0
+
+
+def test_tag_counts_ignore_proposals(client, catalog_with_unreviewed_proposals):
+    response = client.get("/resources/")
+    tags = {tag.name: tag.resource_count for tag in response.context["tag_facets"]}
+    assert tags == {"circuits": 1}
 
 
 def test_proposed_tags_make_no_tag_before_approval(catalog_with_unreviewed_proposals):
