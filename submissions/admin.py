@@ -92,17 +92,7 @@ class SubmissionEventInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = [
-        "headline",
-        "kind",
-        "state",
-        "created_at",
-        "submitter",
-        "account_age",
-        "past_approvals",
-        "possible_duplicates",
-        "url_answered",
-    ]
+    list_display = ["headline", "kind", "state", "sent", "submitted_by", "checks"]
     list_filter = ["state", "kind", AgeFilter]
     list_select_related = ["submitter", "resource"]
     search_fields = ["title", "url", "canonical_key", "submitter__username", "submitter__email"]
@@ -180,9 +170,18 @@ class SubmissionAdmin(admin.ModelAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or obj.kind != Submission.Kind.CORRECTION:
-            fieldsets = [fieldset for fieldset in fieldsets if fieldset[0] != "Changes proposed"]
+        kind = obj.kind if obj else None
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            if name == "Changes proposed" and kind != Submission.Kind.CORRECTION:
+                continue
+            fields = options["fields"]
+            if name == "Proposed values":
+                if kind == Submission.Kind.BROKEN_LINK:
+                    fields = ["title", "url_link", "problem", "note"]
+                else:
+                    fields = [field for field in fields if field != "problem"]
+            fieldsets.append((name, {**options, "fields": fields}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -200,6 +199,12 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def view_on_site(self, submission):
+        """The resource in the catalog, once there is a published one to see."""
+        if submission.resource is not None and submission.resource.is_published:
+            return submission.resource.get_absolute_url()
+        return None
+
     def has_moderate_permission(self, request):
         return can_moderate(request.user)
 
@@ -207,11 +212,43 @@ class SubmissionAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_moderate": self.has_moderate_permission(request),
+            "decisions": [
+                ("approve", "Approve", True),
+                ("request_changes", "Ask for changes…", False),
+                ("reject", "Reject…", False),
+            ],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Columns and read-only fields.
+
+    @admin.display(description="sent", ordering="created_at")
+    def sent(self, submission):
+        return format_html(
+            '<span title="{}">{} ago</span>',
+            submission.created_at.isoformat(timespec="minutes"),
+            timesince(submission.created_at, depth=1),
+        )
+
+    @admin.display(description="submitter", ordering="submitter__username")
+    def submitted_by(self, submission):
+        approvals = self.past_approvals(submission)
+        return format_html(
+            "{}<br><small>account {} old · {} past approval{}</small>",
+            submission.submitter,
+            self.account_age(submission),
+            approvals,
+            "" if approvals == 1 else "s",
+        )
+
+    @admin.display(description="automatic checks")
+    def checks(self, submission):
+        return format_html(
+            "duplicates: {}<br>URL: {}",
+            self.possible_duplicates(submission),
+            self.url_answered(submission),
+        )
 
     @admin.display(description="proposal", ordering="title")
     def headline(self, submission):
@@ -249,9 +286,10 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="URL answered")
     def url_answered(self, submission):
-        symbol = {"answered": "✔", "failed": "✘"}.get(submission.url_check, "?")
-        detail = submission.url_check_detail or submission.get_url_check_display()
-        return format_html('<span title="{}">{} {}</span>', detail, symbol, detail)
+        if submission.url_check == Submission.UrlCheck.UNCHECKED:
+            return "not checked yet"
+        symbol = "✔" if submission.url_check == Submission.UrlCheck.ANSWERED else "✘"
+        return format_html("{} {}", symbol, submission.url_check_detail)
 
     @admin.display(description="URL")
     def url_link(self, submission):

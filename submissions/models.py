@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from catalog.canonical import canonical_key
 from catalog.models import EARLIEST_YEAR, LATEST_YEAR, Category, ResearchGroup, Resource
@@ -109,9 +108,11 @@ class Submission(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Automatic check, filled by `check_submission_urls`, never during a request.
-    url_check = models.CharField(max_length=10, choices=UrlCheck, default=UrlCheck.UNCHECKED)
-    url_check_detail = models.CharField(max_length=200, blank=True)
-    url_checked_at = models.DateTimeField(null=True, blank=True)
+    url_check = models.CharField(
+        "URL check", max_length=10, choices=UrlCheck, default=UrlCheck.UNCHECKED
+    )
+    url_check_detail = models.CharField("URL check detail", max_length=200, blank=True)
+    url_checked_at = models.DateTimeField("URL checked at", null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -143,9 +144,6 @@ class Submission(models.Model):
     def save(self, *args, **kwargs):
         self.canonical_key = canonical_key(self.url) if self.url else ""
         super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return reverse("submissions:mine") + f"#proposal-{self.pk}"
 
     @property
     def headline(self) -> str:

@@ -76,7 +76,7 @@ def test_queue_rows_show_the_automatic_checks(moderator_client):
     assert "already listed" in page
     assert "1 other proposal" in page
     assert "HTTP 200" in page
-    assert "Not checked yet" in page
+    assert "not checked yet" in page
     rows = {s.title: s for s in response.context["cl"].result_list}
     assert rows["Duplicate of a listed work"].submitter_approvals == 2
     assert "1\xa0year" in page  # the veteran's account age
