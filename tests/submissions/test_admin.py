@@ -267,3 +267,14 @@ def test_check_submission_urls_falls_back_to_get_when_head_is_refused(monkeypatc
     SubmissionFactory(url="https://example.org/a")
     call_command("check_submission_urls", stdout=io.StringIO())
     assert [method for method, _, _ in requests] == ["HEAD", "GET"]
+
+
+def test_queue_query_count_does_not_grow_with_proposals(
+    moderator_client, django_assert_max_num_queries
+):
+    for _ in range(5):
+        SubmissionFactory()
+        SubmissionFactory(correction=True)
+    with django_assert_max_num_queries(9):
+        response = moderator_client.get(QUEUE)
+    assert response.context["cl"].result_count == 10

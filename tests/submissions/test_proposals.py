@@ -267,3 +267,15 @@ def test_withdraw_of_an_approved_proposal_explains_why_not(user_client, user):
     submission.refresh_from_db()
     assert submission.state == State.APPROVED
     assert "cannot be withdrawn" in response.content.decode()
+
+
+def test_my_proposals_query_count_does_not_grow_with_proposals(
+    user_client, user, django_assert_max_num_queries
+):
+    for _ in range(3):
+        SubmissionFactory(submitter=user, approved=True, resource=ResourceFactory())
+        SubmissionFactory(submitter=user, correction=True)
+        SubmissionFactory(submitter=user, broken_link=True)
+    with django_assert_max_num_queries(4):
+        response = user_client.get(reverse("submissions:mine"))
+    assert len(response.context["page"].object_list) == 9

@@ -1,0 +1,86 @@
+"""
+A newcomer signs up and proposes a resource; it waits, unseen by the public;
+a moderator approves it in the admin; it appears in the list, in search and
+in the feed; the newcomer sees "Approved".
+"""
+
+import pytest
+
+from tests.browser.conftest import save_screenshot
+from tests.factories import TEST_PASSWORD, CategoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TITLE = "Zebrafish Circuits in Small Transformers"
+
+
+@pytest.fixture
+def catalog_and_moderator():
+    CategoryFactory(name="Papers", slug="papers")
+    return UserFactory(username="moderator", moderator=True)
+
+
+def test_proposal_from_sign_up_to_publication(page, live_url, catalog_and_moderator):
+    # Sign up, from the "Sign up" link in the header.
+    page.goto(f"{live_url}/")
+    page.get_by_role("link", name="Sign up").click()
+    page.fill("#id_username", "newcomer")
+    page.fill("#id_email", "newcomer@example.org")
+    page.fill("#id_password1", "correct horse battery staple")
+    page.fill("#id_password2", "correct horse battery staple")
+    page.get_by_role("button", name="Create the account").click()
+    page.wait_for_url("**/proposals/")
+    assert "Welcome, newcomer" in page.content()
+
+    # Propose a resource.
+    page.get_by_role("link", name="Propose", exact=True).click()
+    page.wait_for_url("**/submit/")
+    page.fill("#id_url", "https://arxiv.org/abs/2501.00001")
+    page.fill("#id_title", TITLE)
+    page.fill("#id_description", "Finds *zebrafish-like* circuits in small models.")
+    page.select_option("#id_category", label="Papers")
+    page.fill("#id_tags", "circuits, Zebra Stripes")
+    page.fill("#id_year", "2025")
+    page.get_by_role("button", name="Send the proposal").click()
+    page.wait_for_url("**/proposals/")
+    proposal = page.locator(".proposal", has_text=TITLE)
+    assert proposal.locator(".state").inner_text() == "Pending review"
+    save_screenshot(page, "proposal-flow-pending")
+
+    # Pending: not on the list, in search or in the feed.
+    page.goto(f"{live_url}/resources/?q=zebrafish")
+    assert TITLE not in page.content()
+    assert TITLE not in page.request.get(f"{live_url}/feeds/latest.rss").text()
+
+    # A moderator approves it in the admin, in a browser of their own.
+    moderator_context = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = moderator_context.new_page()
+    admin.goto(f"{live_url}/admin/")
+    admin.fill("#id_username", "moderator")
+    admin.fill("#id_password", TEST_PASSWORD)
+    admin.get_by_role("button", name="Log in").click()
+    admin.goto(f"{live_url}/admin/submissions/submission/?state__exact=pending")
+    row = admin.locator("#result_list tbody tr", has_text=TITLE)
+    row.locator("input[name=_selected_action]").check()
+    admin.select_option("select[name=action]", "approve")
+    admin.get_by_role("button", name="Run").click()
+    assert f"Approved: “{TITLE}”." in admin.locator(".messagelist").inner_text()
+    moderator_context.close()
+
+    # Now public: in the list, in search and in the feed, with its tags.
+    page.goto(f"{live_url}/resources/")
+    assert TITLE in page.content()
+    page.goto(f"{live_url}/resources/?q=zebrafish")
+    page.get_by_role("link", name=TITLE).first.click()
+    page.wait_for_url("**/resources/zebrafish-circuits-in-small-transformers/")
+    assert "zebra-stripes" in page.locator(".tags").first.inner_text()
+    assert TITLE in page.request.get(f"{live_url}/feeds/latest.rss").text()
+
+    # The submitter sees the outcome and the way to the published page.
+    page.goto(f"{live_url}/proposals/")
+    proposal = page.locator(".proposal", has_text=TITLE)
+    assert proposal.locator(".state").inner_text() == "Approved"
+    proposal.get_by_role("link", name="See it in the catalog").click()
+    page.wait_for_url("**/resources/zebrafish-circuits-in-small-transformers/")
+    save_screenshot(page, "proposal-flow-published")
+    assert page.console_problems == []
