@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, ResourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,11 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(c
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
     assert mail.outbox == []
     assert "If an account uses that address" in response.content.decode()
+
+
+def test_log_in_link_returns_to_the_catalog_page_being_read(client):
+    resource = ResourceFactory()
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert f'href="/accounts/login/?next={resource.get_absolute_url()}">Log in</a>' in page
+    page = client.get(reverse("login")).content.decode()
+    assert 'href="/accounts/login/">Log in</a>' in page
