@@ -207,3 +207,30 @@ def test_log_in_link_returns_to_the_catalog_page_being_read(client):
     assert f'href="/accounts/login/?next={resource.get_absolute_url()}">Log in</a>' in page
     page = client.get(reverse("login")).content.decode()
     assert 'href="/accounts/login/">Log in</a>' in page
+
+
+def test_login_lockout_behind_the_proxy_counts_the_forwarded_address(client):
+    for number in range(5):
+        client.post(
+            reverse("login"),
+            {"username": f"guess{number}", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.1",
+        )
+    UserFactory(username="ada")
+    response = client.post(
+        reverse("login"),
+        {"username": "ada", "password": TEST_PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.2",
+    )
+    assert response.status_code == 302  # another visitor behind the same proxy
+
+
+def test_login_lockout_ignores_forwarded_addresses_from_untrusted_peers(client):
+    for number in range(5):
+        response = client.post(
+            reverse("login"),
+            {"username": f"guess{number}", "password": "wrong"},
+            REMOTE_ADDR="192.0.2.10",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}",
+        )
+    assert response.status_code == 429
