@@ -22,7 +22,7 @@ ORDERINGS = {
     SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
     SORT_TITLE: [Lower("title"), "id"],
     SORT_YEAR: [F("year").desc(nulls_last=True), Lower("title")],
-    SORT_RELEVANCE: [F("relevance").desc(), Lower("title")],
+    SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
 }
 
 

@@ -14,7 +14,7 @@ from catalog.filters import SORT_CHOICES, ResourceFilter
 from catalog.models import Resource
 
 RESOURCES_PER_PAGE = 24
-HOME_RESOURCES_PER_CATEGORY = 100
+HOME_RESOURCES_PER_CATEGORY = 50
 
 # What a visitor is told when a filter value cannot be used; the filter is then ignored.
 FILTER_NOTICES = {
