@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
+from catalog.cache import cached_for_version
 from catalog.citations import bibtex, is_citable
 from catalog.facets import catalog_facets, categories_with_counts
 from catalog.filters import SORT_CHOICES, ResourceFilter
@@ -183,13 +184,18 @@ def resource_detail(request, slug):
         Resource.objects.published().with_related().prefetch_related("links"), slug=slug
     )
     tag_ids = [tag.pk for tag in resource.tags.all()]
-    related = (
-        Resource.objects.published()
-        .exclude(pk=resource.pk)
-        .filter(tagged_items__tag_id__in=tag_ids)
-        .annotate(shared_tags=Count("tagged_items"))
-        .order_by("-shared_tags", "-year", "title")
-        .select_related("category")[:5]
+    # The most expensive query of the page, and the same until the catalog changes.
+    related = cached_for_version(
+        f"related:{resource.pk}",
+        lambda: list(
+            Resource.objects.published()
+            .exclude(pk=resource.pk)
+            .filter(tagged_items__tag_id__in=tag_ids)
+            .annotate(shared_tags=Count("tagged_items"))
+            .order_by("-shared_tags", "-year", "title")
+            .select_related("category")[:5]
+        ),
+        version=getattr(request, "catalog_version", None),
     )
     return render(
         request,
