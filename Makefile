@@ -16,13 +16,14 @@ DEPLOY_ENV = ENV_FILE= DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
 
-.PHONY: help install run serve superuser test lint format deploy-check ci clean
+.PHONY: help install run superuser test lint format deploy-check bench ci clean
 
 help:
 	@echo "make run        set up everything and serve the site on http://$(HOST):$(PORT)/"
 	@echo "make test       run the whole test suite (DATABASE_URL chooses the database)"
 	@echo "make superuser  create an admin account interactively"
 	@echo "make lint       ruff and the migrations check"
+	@echo "make bench      benchmark the public pages (RESOURCES=100000 for a larger catalog)"
 	@echo "make ci         what CI runs (.ci/run)"
 
 install: $(VENV)/.installed
@@ -84,6 +85,13 @@ format: install
 
 deploy-check: install
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+# Benchmark the public pages (see scripts/bench.py); RESOURCES=100000 for a larger catalog.
+# With DATABASE_URL pointing at a PostgreSQL server, PostgreSQL is measured too.
+RESOURCES ?= 10000
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(PY) scripts/bench.py --resources $(RESOURCES)
 
 ci:
 	bash .ci/run

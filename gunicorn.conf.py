@@ -12,8 +12,8 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then so that a slow leak can never take the site down.
-max_requests = 5000
-max_requests_jitter = 500
+max_requests = 100_000
+max_requests_jitter = 10_000
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

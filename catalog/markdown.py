@@ -1,5 +1,7 @@
 """Markdown to safe HTML, for descriptions written by curators and, later, by visitors."""
 
+import functools
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -23,12 +25,17 @@ def _markdown_without_raw_html() -> markdown_lib.Markdown:
 
 def render_markdown(text: str) -> SafeString:
     """Render ``text`` as HTML with only an allow-list of tags, attributes and URL schemes."""
-    html = _markdown_without_raw_html().convert(text or "")
-    cleaned = nh3.clean(
+    return mark_safe(_sanitised_html(text or ""))  # noqa: S308 -- sanitised by nh3
+
+
+# Lists render the same descriptions over and over: keep the most recent ones.
+@functools.lru_cache(maxsize=20_000)
+def _sanitised_html(text: str) -> str:
+    html = _markdown_without_raw_html().convert(text)
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )
-    return mark_safe(cleaned)  # noqa: S308 -- sanitised by nh3 just above

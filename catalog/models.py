@@ -200,3 +200,17 @@ def unique_slug(text: str, model: type[models.Model], max_length: int = 80) -> s
         number += 1
         slug = f"{base[: max_length - len(str(number)) - 1]}-{number}"
     return slug
+
+
+class CatalogVersion(models.Model):
+    """
+    One row whose number changes, to a new random value, whenever anything
+    public in the catalog changes. Cached pages and lists are keyed by it, so
+    every process sees a change at once; random values never repeat, even
+    after the table is emptied.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"catalog version {self.number}"

@@ -1,11 +1,48 @@
-"""Keep the search index current on every change to a resource or its tags."""
+"""
+Keep derived state current on every change to the catalog: the search index,
+and the catalog version that cached pages are keyed by.
+"""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from catalog.models import Resource, TaggedResource
+from catalog.cache import catalog_changed
+from catalog.models import (
+    Category,
+    ResearchGroup,
+    ResearchGroupLink,
+    Resource,
+    ResourceLink,
+    TaggedResource,
+)
 from catalog.search import index_resources
+
+# Models whose rows appear on public pages.
+PUBLIC_MODELS = [
+    Resource,
+    Category,
+    ResearchGroup,
+    ResourceLink,
+    ResearchGroupLink,
+    Tag,
+    TaggedResource,
+]
+
+
+def mark_catalog_changed(sender, **kwargs):
+    catalog_changed()
+
+
+for model in PUBLIC_MODELS:
+    post_save.connect(mark_catalog_changed, sender=model, dispatch_uid=f"changed_{model.__name__}")
+    post_delete.connect(
+        mark_catalog_changed, sender=model, dispatch_uid=f"deleted_{model.__name__}"
+    )
+for through in (TaggedResource, Resource.groups.through):
+    m2m_changed.connect(
+        mark_catalog_changed, sender=through, dispatch_uid=f"relinked_{through.__name__}"
+    )
 
 
 @receiver(post_save, sender=Resource, dispatch_uid="catalog_index_saved_resource")

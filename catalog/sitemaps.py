@@ -4,8 +4,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, Q
 from django.urls import reverse
 
+from catalog.facets import published_tags
 from catalog.models import Category, ResearchGroup, Resource
-from catalog.views import published_tags
 
 PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
 

@@ -1,21 +1,21 @@
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
-from taggit.models import Tag
 
+from catalog.cache import cached_for_version
 from catalog.citations import bibtex, is_citable
+from catalog.facets import catalog_facets, categories_with_counts
 from catalog.filters import SORT_CHOICES, ResourceFilter
-from catalog.models import Category, ResearchGroup, Resource
+from catalog.models import Resource
 
 RESOURCES_PER_PAGE = 24
-HOME_RESOURCES_PER_CATEGORY = 100
-PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
+HOME_RESOURCES_PER_CATEGORY = 50
 
 # What a visitor is told when a filter value cannot be used; the filter is then ignored.
 FILTER_NOTICES = {
@@ -29,36 +29,6 @@ FILTER_NOTICES = {
 }
 
 
-def published_tags():
-    """Tags of published resources, most used first, each with its ``resource_count``."""
-    return (
-        Tag.objects.annotate(
-            resource_count=Count(
-                "catalog_taggedresource_items",
-                filter=Q(
-                    catalog_taggedresource_items__content_object__status=Resource.Status.PUBLISHED
-                ),
-            )
-        )
-        .filter(resource_count__gt=0)
-        .order_by("-resource_count", "name")
-    )
-
-
-def categories_with_counts():
-    return (
-        Category.objects.annotate(resource_count=Count("resources", filter=PUBLISHED)).order_by(
-            "order", "name"
-        )  # Meta.ordering is dropped from aggregate queries
-    )
-
-
-def groups_with_counts():
-    return ResearchGroup.objects.annotate(
-        resource_count=Count("resources", filter=PUBLISHED)
-    ).order_by("name")
-
-
 def paginate(request, queryset):
     """The requested page; a page number that is not one gives the first or last page."""
     return Paginator(queryset, RESOURCES_PER_PAGE).get_page(request.GET.get("page"))
@@ -67,6 +37,7 @@ def paginate(request, queryset):
 @require_GET
 def home(request):
     """What the site is, with ways in: search, categories, featured, new, tags, groups. Public."""
+    facets = facets_for(request)
     published = Resource.objects.published()
     listed = published.order_by("title").prefetch_related("tags")
     categories = categories_with_counts().prefetch_related(
@@ -86,14 +57,18 @@ def home(request):
             .order_by("title")
             .select_related("category"),
             "recent": published.order_by("-published_at", "-id").select_related("category")[:6],
-            "top_tags": published_tags()[:24],
-            "groups": groups_with_counts(),
+            "top_tags": facets.tags[:24],
+            "groups": facets.groups,
             "home_limit": HOME_RESOURCES_PER_CATEGORY,
         },
     )
 
 
-def filtered_resources(params):
+def facets_for(request):
+    return catalog_facets(version=getattr(request, "catalog_version", None))
+
+
+def filtered_resources(params, facets):
     """
     The filter set for ``params`` with every unusable value dropped, the
     notices saying what was dropped, and the parameters that were kept.
@@ -102,13 +77,13 @@ def filtered_resources(params):
     kept.pop("page", None)
     notices = []
     base = Resource.objects.published()
-    filterset = ResourceFilter(kept, queryset=base)
+    filterset = ResourceFilter(kept, queryset=base, facets=facets)
     if not filterset.is_valid():
         for name, errors in filterset.errors.items():
             value = Truncator(", ".join(kept.getlist(name))).chars(60)
             notices.append(FILTER_NOTICES[name].format(value=value, error=errors[0]))
             kept.pop(name, None)
-        filterset = ResourceFilter(kept, queryset=base)
+        filterset = ResourceFilter(kept, queryset=base, facets=facets)
     if unknown := filterset.unknown_tags:
         notices.append(
             "No resource has the tag "
@@ -118,7 +93,7 @@ def filtered_resources(params):
         kept.setlist(
             "tag", [slug for slug in filterset.form.cleaned_data["tag"] if slug not in unknown]
         )
-        filterset = ResourceFilter(kept, queryset=base)
+        filterset = ResourceFilter(kept, queryset=base, facets=facets)
     return filterset, notices, kept
 
 
@@ -141,9 +116,11 @@ def active_filter_chips(filterset, kept):
     for slug in data.get("tag", []):
         chips.append((f"Tag: {slug}", without("tag", slug)))
     if data.get("category"):
-        chips.append((f"Category: {data['category'].name}", without("category")))
+        category = filterset.facets.categories_by_slug[data["category"]]
+        chips.append((f"Category: {category.name}", without("category")))
     if data.get("group"):
-        chips.append((f"Group: {data['group'].name}", without("group")))
+        group = filterset.facets.groups_by_slug[data["group"]]
+        chips.append((f"Group: {group.name}", without("group")))
     if data.get("year_min") is not None:
         chips.append((f"From {data['year_min']}", without("year_min")))
     if data.get("year_max") is not None:
@@ -166,13 +143,14 @@ def resource_list(request):
     string. htmx requests get only the results fragment (and the filter form
     when a link, not the form, asked). Public.
     """
-    filterset, notices, kept = filtered_resources(request.GET)
+    facets = facets_for(request)
+    filterset, notices, kept = filtered_resources(request.GET, facets)
     page = paginate(request, filterset.qs.select_related("category").prefetch_related("tags"))
     data = filterset.form.cleaned_data
     selected_tags = data.get("tag", [])
-    tag_facets = list(published_tags()[:40])
-    listed_slugs = {tag.slug for tag in tag_facets}
-    tag_facets += list(published_tags().filter(slug__in=set(selected_tags) - listed_slugs))
+    # The most used tags, and any chosen one beyond them.
+    tag_facets = facets.tags[:40]
+    tag_facets += [tag for tag in facets.tags[40:] if tag.slug in selected_tags]
     context = {
         "filterset": filterset,
         "page_obj": page,
@@ -181,8 +159,10 @@ def resource_list(request):
         "chips": active_filter_chips(filterset, kept),
         "selected_tags": selected_tags,
         "tag_facets": tag_facets,
-        "categories": categories_with_counts(),
-        "groups": groups_with_counts(),
+        "categories": facets.categories,
+        "groups": facets.groups,
+        "selected_category": data.get("category"),
+        "selected_group": data.get("group"),
         "sort_choices": SORT_CHOICES,
         "sort_order": filterset.sort_order,
         "default_sort": filterset.default_sort,
@@ -204,13 +184,18 @@ def resource_detail(request, slug):
         Resource.objects.published().with_related().prefetch_related("links"), slug=slug
     )
     tag_ids = [tag.pk for tag in resource.tags.all()]
-    related = (
-        Resource.objects.published()
-        .exclude(pk=resource.pk)
-        .filter(tagged_items__tag_id__in=tag_ids)
-        .annotate(shared_tags=Count("tagged_items"))
-        .order_by("-shared_tags", "-year", "title")
-        .select_related("category")[:5]
+    # The most expensive query of the page, and the same until the catalog changes.
+    related = cached_for_version(
+        f"related:{resource.pk}",
+        lambda: list(
+            Resource.objects.published()
+            .exclude(pk=resource.pk)
+            .filter(tagged_items__tag_id__in=tag_ids)
+            .annotate(shared_tags=Count("tagged_items"))
+            .order_by("-shared_tags", "-year", "title")
+            .select_related("category")[:5]
+        ),
+        version=getattr(request, "catalog_version", None),
     )
     return render(
         request,
@@ -239,13 +224,16 @@ def resource_bibtex(request, slug):
 @require_GET
 def tag_index(request):
     """Every tag in use on a published resource, with counts. Public."""
-    return render(request, "catalog/tag_index.html", {"tags": published_tags().order_by("name")})
+    tags = sorted(facets_for(request).tags, key=lambda tag: tag.name)
+    return render(request, "catalog/tag_index.html", {"tags": tags})
 
 
 @require_GET
 def tag_detail(request, slug):
     """Published resources with one tag. Public; a tag no published resource has is a 404."""
-    tag = get_object_or_404(published_tags(), slug=slug)
+    tag = facets_for(request).tags_by_slug.get(slug)
+    if tag is None:
+        raise Http404("No published resource has this tag.")
     resources = Resource.objects.published().filter(tags=tag).with_related().order_by("title")
     return render(
         request,
@@ -257,7 +245,9 @@ def tag_detail(request, slug):
 @require_GET
 def category_detail(request, slug):
     """Published resources of one category. Public."""
-    category = get_object_or_404(categories_with_counts(), slug=slug)
+    category = facets_for(request).categories_by_slug.get(slug)
+    if category is None:
+        raise Http404("No such category.")
     resources = category.resources.published().with_related().order_by("title")
     return render(
         request,
@@ -269,13 +259,15 @@ def category_detail(request, slug):
 @require_GET
 def group_index(request):
     """The research groups, with how many published resources each has. Public."""
-    return render(request, "catalog/group_index.html", {"groups": groups_with_counts()})
+    return render(request, "catalog/group_index.html", {"groups": facets_for(request).groups})
 
 
 @require_GET
 def group_detail(request, slug):
     """A research group and its published resources. Public."""
-    group = get_object_or_404(groups_with_counts().prefetch_related("links"), slug=slug)
+    group = facets_for(request).groups_by_slug.get(slug)
+    if group is None:
+        raise Http404("No such research group.")
     resources = group.resources.published().with_related().order_by("-year", "title")
     return render(
         request,

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 
 from tests.factories import ResourceFactory
@@ -21,6 +22,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 def collected_static():
     """Pages are tested with hashed static names, as production serves them."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached (a rolled-back test may leave pages behind)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from catalog.facets import published_tags
 from catalog.models import Category, ResearchGroup, Resource
 from catalog.services.starting_catalog import catalog_load
-from catalog.views import published_tags
 
 LINK = re.compile(r'<(?:a|link)\b[^>]*\bhref="([^"]+)"')
 SKIPPED_PREFIXES = ("/admin/", "/accounts/")

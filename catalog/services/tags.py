@@ -1,6 +1,7 @@
 from django.db import transaction
 from taggit.models import Tag
 
+from catalog.cache import catalog_changed
 from catalog.models import TaggedResource
 from catalog.search import index_resources
 
@@ -28,5 +29,7 @@ def tags_merge(*, sources, target: Tag) -> int:
         rows.exclude(pk=rows.order_by("pk").values_list("pk", flat=True).first()).delete()
     TaggedResource.objects.filter(tag_id__in=source_ids).update(tag=target)
     Tag.objects.filter(pk__in=source_ids).delete()
-    index_resources(moved_ids)  # update() sends no signal, so reindex here
+    # update() sends no signal: reindex and invalidate here.
+    index_resources(moved_ids)
+    catalog_changed()
     return len(moved_ids)

@@ -3,9 +3,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
+from catalog.facets import published_tags
 from catalog.models import Category, ResearchGroup, Resource
 from catalog.services.starting_catalog import catalog_load
-from catalog.views import published_tags
 from tests.factories import CategoryFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db

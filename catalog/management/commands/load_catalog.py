@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.search import refresh_planner_statistics
 from catalog.services.starting_catalog import DEFAULT_CATALOG_PATH, CatalogFileError, catalog_load
 
 
@@ -31,5 +32,7 @@ class Command(BaseCommand):
         except CatalogFileError as error:
             raise CommandError(f"{error} Nothing was loaded.") from error
         self.stdout.write(str(report))
-        if not report.changed_anything:
+        if report.changed_anything:
+            refresh_planner_statistics()
+        else:
             self.stdout.write("The catalog already matched the file; nothing changed.")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from catalog.models import Resource
-from catalog.search import index_resources
+from catalog.search import index_resources, refresh_planner_statistics
 
 
 class Command(BaseCommand):
@@ -9,4 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         index_resources(None)
+        refresh_planner_statistics()
         self.stdout.write(f"Indexed {Resource.objects.count()} resources.")

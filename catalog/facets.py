@@ -1,0 +1,71 @@
+"""
+The catalog's facets, with counts of published resources: categories,
+research groups and tags. Computed once per catalog version and cached, since
+every list page shows them and they change only when the catalog does.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from taggit.models import Tag
+
+from catalog.cache import cached_for_version
+from catalog.models import Category, ResearchGroup, Resource
+
+PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
+
+
+def published_tags():
+    """Tags of published resources, most used first, each with its ``resource_count``."""
+    return (
+        Tag.objects.annotate(
+            resource_count=Count(
+                "catalog_taggedresource_items",
+                filter=Q(
+                    catalog_taggedresource_items__content_object__status=Resource.Status.PUBLISHED
+                ),
+            )
+        )
+        .filter(resource_count__gt=0)
+        .order_by("-resource_count", "name")
+    )
+
+
+def categories_with_counts():
+    # Meta.ordering is dropped from aggregate queries, hence order_by.
+    return Category.objects.annotate(resource_count=Count("resources", filter=PUBLISHED)).order_by(
+        "order", "name"
+    )
+
+
+def groups_with_counts():
+    return ResearchGroup.objects.annotate(
+        resource_count=Count("resources", filter=PUBLISHED)
+    ).order_by("name")
+
+
+@dataclass(frozen=True)
+class Facets:
+    categories: list[Category]
+    groups: list[ResearchGroup]
+    tags: list[Tag]  # only tags of published resources, most used first
+    categories_by_slug: dict = field(init=False, repr=False)
+    groups_by_slug: dict = field(init=False, repr=False)
+    tags_by_slug: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        for name in ("categories", "groups", "tags"):
+            by_slug = {item.slug: item for item in getattr(self, name)}
+            object.__setattr__(self, f"{name}_by_slug", by_slug)
+
+
+def catalog_facets(version: int | None = None) -> Facets:
+    return cached_for_version(
+        "facets",
+        lambda: Facets(
+            categories=list(categories_with_counts()),
+            groups=list(groups_with_counts()),
+            tags=list(published_tags()),
+        ),
+        version=version,
+    )
