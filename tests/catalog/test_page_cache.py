@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from catalog.services.resources import resources_publish
-from tests.factories import CategoryFactory, ResourceFactory
+from submissions.services import submission_approve
+from tests.factories import CategoryFactory, ResourceFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +162,28 @@ def test_session_and_csrf_cookies_are_secure_and_http_only(client, staff_user, p
     assert response.status_code == 302
     session_cookie = response.cookies["sessionid"]
     assert session_cookie["secure"] and session_cookie["httponly"]
+
+
+def test_an_approval_shows_at_once_on_every_cached_page(client, paper, moderator):
+    proposal = SubmissionFactory(title="Approved while cached", category=paper.category)
+    pages = [
+        "/",
+        "/resources/",
+        "/resources/?tag=circuits",
+        "/feeds/latest.rss",
+        "/categories/papers/",
+    ]
+    for path in pages:
+        client.get(path)
+        assert client.get(path)["X-Cache"] == "hit"
+        assert "Approved while cached" not in client.get(path).content.decode()
+
+    submission_approve(submission=proposal, reviewer=moderator)
+
+    for path in ["/", "/resources/", "/feeds/latest.rss", "/categories/papers/"]:
+        response = client.get(path)
+        assert response["X-Cache"] == "miss", path
+        assert "Approved while cached" in response.content.decode(), path
+    assert (
+        "Approved while cached" in client.get("/resources/", {"tag": "circuits"}).content.decode()
+    )
