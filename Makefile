@@ -16,7 +16,7 @@ DEPLOY_ENV = ENV_FILE= DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
 
-.PHONY: help install run superuser test lint format deploy-check bench ci clean
+.PHONY: help install run superuser test lint format deploy-check bench load-test ci clean
 
 help:
 	@echo "make run        set up everything and serve the site on http://$(HOST):$(PORT)/"
@@ -24,6 +24,7 @@ help:
 	@echo "make superuser  create an admin account interactively"
 	@echo "make lint       ruff and the migrations check"
 	@echo "make bench      benchmark the public pages (RESOURCES=100000 for a larger catalog)"
+	@echo "make load-test  a minute of load with proposals, approvals and a worker restart"
 	@echo "make ci         what CI runs (.ci/run)"
 
 install: $(VENV)/.installed
@@ -92,6 +93,12 @@ RESOURCES ?= 10000
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) scripts/bench.py --resources $(RESOURCES)
+
+# Load and fault test (see scripts/load_test.py): a minute of mixed traffic, proposals and
+# approvals, and a worker restart; with DATABASE_URL on PostgreSQL, on PostgreSQL.
+load-test: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(PY) scripts/load_test.py
 
 ci:
 	bash .ci/run
