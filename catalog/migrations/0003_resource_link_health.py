@@ -4,40 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_search_index'),
+        ("catalog", "0002_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='resource',
-            name='link_checked_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='link last checked'),
+            model_name="resource",
+            name="link_checked_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="link last checked"
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='link_detail',
+            model_name="resource",
+            name="link_detail",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='link_failures',
-            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='consecutive link failures'),
+            model_name="resource",
+            name="link_failures",
+            field=models.PositiveSmallIntegerField(
+                default=0, editable=False, verbose_name="consecutive link failures"
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='link_final_url',
-            field=models.URLField(blank=True, editable=False, help_text='Where a permanent redirect leads: the URL to update to.', max_length=500, verbose_name='URL it moved to'),
+            model_name="resource",
+            name="link_final_url",
+            field=models.URLField(
+                blank=True,
+                editable=False,
+                help_text="Where a permanent redirect leads: the URL to update to.",
+                max_length=500,
+                verbose_name="URL it moved to",
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='link_result',
-            field=models.CharField(blank=True, choices=[('ok', 'OK'), ('redirected', 'Moved permanently'), ('error', 'Error'), ('timeout', 'Timed out'), ('unknown', 'Unknown (access refused or rate-limited)')], editable=False, max_length=10, verbose_name='link check result'),
+            model_name="resource",
+            name="link_result",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("ok", "OK"),
+                    ("redirected", "Moved permanently"),
+                    ("error", "Error"),
+                    ("timeout", "Timed out"),
+                    ("unknown", "Unknown (access refused or rate-limited)"),
+                ],
+                editable=False,
+                max_length=10,
+                verbose_name="link check result",
+            ),
         ),
         migrations.AddField(
-            model_name='resource',
-            name='link_status',
-            field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='HTTP status'),
+            model_name="resource",
+            name="link_status",
+            field=models.PositiveSmallIntegerField(
+                blank=True, editable=False, null=True, verbose_name="HTTP status"
+            ),
         ),
     ]
