@@ -13,6 +13,7 @@ urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer first.
     path("admin/data-quality/", admin.site.admin_view(data_quality), name="admin_data_quality"),
     path("admin/", admin.site.urls),
+    path("api/", include("catalog.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("catalog.urls")),
 ]
