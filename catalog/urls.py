@@ -1,14 +1,17 @@
 from django.urls import path
 
-from catalog import feeds, views
+from catalog import export_views, feeds, views
 
 app_name = "catalog"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("resources/", views.resource_list, name="resource_list"),
+    path("resources/export.bib", export_views.resources_bibtex, name="resources_bibtex"),
+    path("resources/export.ris", export_views.resources_ris, name="resources_ris"),
     path("resources/<slug:slug>/", views.resource_detail, name="resource_detail"),
     path("resources/<slug:slug>/cite.bib", views.resource_bibtex, name="resource_bibtex"),
+    path("resources/<slug:slug>/cite.ris", export_views.resource_ris, name="resource_ris"),
     path("tags/", views.tag_index, name="tag_index"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("categories/<slug:slug>/", views.category_detail, name="category_detail"),

@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
-from catalog.citations import bibtex, is_citable
+from catalog.citations import bibtex, catalog_citation_keys, is_citable
 from catalog.filters import SORT_CHOICES, ResourceFilter
 from catalog.models import Category, ResearchGroup, Resource
 
@@ -218,7 +218,11 @@ def resource_detail(request, slug):
         {
             "resource": resource,
             "related": related,
-            "bibtex": bibtex(resource) if is_citable(resource) else "",
+            "bibtex": (
+                bibtex(resource, key=catalog_citation_keys().get(resource.pk))
+                if is_citable(resource)
+                else ""
+            ),
         },
     )
 
@@ -231,7 +235,8 @@ def resource_bibtex(request, slug):
         return HttpResponse(
             "Only papers and surveys have a citation.\n", status=404, content_type="text/plain"
         )
-    response = HttpResponse(bibtex(resource), content_type="application/x-bibtex; charset=utf-8")
+    text = bibtex(resource, key=catalog_citation_keys().get(resource.pk))
+    response = HttpResponse(text, content_type="application/x-bibtex; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{resource.slug}.bib"'
     return response
 

@@ -62,13 +62,7 @@ class Handler(BaseHTTPRequestHandler):
             state.hits.append((self.command, path))
             state.counts[path] += 1
             hits = state.counts[path]
-            state.in_flight += 1
-            state.max_in_flight = max(state.max_in_flight, state.in_flight)
-        try:
-            self.route(path, hits, send_body, state)
-        finally:
-            with state.lock:
-                state.in_flight -= 1
+        self.route(path, hits, send_body, state)
 
     def route(self, path, hits, send_body, state):
         if path in REDIRECTS:
@@ -90,7 +84,13 @@ class Handler(BaseHTTPRequestHandler):
             state.stopping.wait(state.slow_seconds)
             return self.reply(200, send_body)
         if path.startswith("/busy"):  # takes a moment, so that requests overlap
+            with state.lock:
+                state.in_flight += 1
+                state.max_in_flight = max(state.max_in_flight, state.in_flight)
             time.sleep(0.05)
+            # Counted out before answering, so the client's next request cannot overlap it.
+            with state.lock:
+                state.in_flight -= 1
             return self.reply(200, send_body)
         return self.reply(404, send_body)
 
