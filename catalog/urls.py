@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import export_views, feeds, views
+from catalog import export_views, feeds, stats_views, views
 
 app_name = "catalog"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("feeds/tags/<slug:slug>.atom", feeds.TagAtomFeed(), name="tag_feed_atom"),
     path("feeds/categories/<slug:slug>.rss", feeds.CategoryFeed(), name="category_feed_rss"),
     path("feeds/categories/<slug:slug>.atom", feeds.CategoryAtomFeed(), name="category_feed_atom"),
+    path("stats/", stats_views.stats_page, name="stats"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz/", views.health, name="health"),
 ]
