@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
+from catalog.admin_filters import LinkHealthFilter
 from catalog.models import Category, ResearchGroup, ResearchGroupLink, Resource, ResourceLink
 from catalog.services.resources import resources_archive, resources_publish
 from catalog.services.tags import tags_merge
@@ -69,6 +70,13 @@ class ResourceLinkInline(admin.TabularInline):
     fields = ["label", "url"]
 
 
+LINK_HEALTH_FIELDS = [
+    "link_checked_at", "link_result", "link_status", "link_detail", "link_final_url",
+    "link_failures",
+]  # fmt: skip
+LINK_HEALTH_HELP = "Written by check_links; three failures in a row mark the link broken."
+
+
 class ResourceAdminForm(forms.ModelForm):
     # Curators pick from the existing vocabulary; new tags are made on purpose
     # in the tag admin, so near-duplicates ("SAE", "sae-s") don't creep in.
@@ -91,12 +99,14 @@ class ResourceAdminForm(forms.ModelForm):
 class ResourceAdmin(admin.ModelAdmin):
     form = ResourceAdminForm
     list_display = ["title", "category", "status", "year", "featured", "tag_list", "link"]
-    list_filter = ["status", "category", "featured", "tags", "groups", "year"]
+    list_filter = ["status", "category", "featured", "tags", "groups", "year", LinkHealthFilter]
     list_select_related = ["category"]
     search_fields = ["title", "authors", "url", "canonical_key", "description", "venue"]
     autocomplete_fields = ["groups"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["canonical_key", "link", "created_at", "updated_at", "published_at"]
+    readonly_fields = [
+        "canonical_key", "link", "created_at", "updated_at", "published_at", *LINK_HEALTH_FIELDS,
+    ]  # fmt: skip
     inlines = [ResourceLinkInline]
     actions = ["publish", "archive"]
     date_hierarchy = "created_at"
@@ -106,6 +116,7 @@ class ResourceAdmin(admin.ModelAdmin):
         ("Description", {"fields": ["description", "category", "tags", "groups"]}),
         ("Bibliography", {"fields": ["year", "authors", "venue", "code_url"]}),
         ("History", {"fields": ["created_at", "updated_at", "published_at"]}),
+        ("Link health", {"fields": LINK_HEALTH_FIELDS, "description": LINK_HEALTH_HELP}),
     ]
 
     def get_queryset(self, request):

@@ -74,3 +74,78 @@ def bibtex(resource, key: str | None = None) -> str:
     fields.append(("url", resource.url))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key or citation_key(resource)},\n{body}\n}}\n"
+
+
+def key_suffix(number: int) -> str:
+    """a, b, ..., z, aa, ab, ...: the letters told apart colliding keys."""
+    letters = ""
+    number += 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("a") + remainder) + letters
+    return letters
+
+
+def catalog_citation_keys() -> dict[int, str]:
+    """
+    The citation key of every published paper and survey, by primary key:
+    ``citation_key`` where it is unique, and with a, b, ... appended, in order
+    of addition to the catalog, where several works share it. Computed over the
+    whole catalog, so a work has the same key in every file and on its page.
+    """
+    from catalog.models import Resource  # models import this module's neighbours
+
+    works = (
+        Resource.objects.published()
+        .filter(category__slug__in=CITABLE_CATEGORIES)
+        .only("pk", "title", "authors", "year", "slug")
+        .order_by("pk")
+    )
+    by_base: dict[str, list[int]] = {}
+    for work in works:
+        by_base.setdefault(citation_key(work), []).append(work.pk)
+    keys, used = {}, set(by_base)
+    for base, pks in by_base.items():
+        if len(pks) == 1:
+            keys[pks[0]] = base
+            continue
+        number = 0
+        for pk in pks:
+            while (key := base + key_suffix(number)) in used:
+                number += 1
+            keys[pk] = key
+            used.add(key)
+            number += 1
+    return keys
+
+
+def bibtex_file(resources, keys: dict[int, str], header: list[str]) -> str:
+    """BibTeX entries for ``resources``, under a header of ``%`` comment lines."""
+    lines = "".join(f"% {line}\n" for line in header)
+    entries = "\n".join(bibtex(resource, key=keys.get(resource.pk)) for resource in resources)
+    return f"{lines}\n{entries}" if entries else lines
+
+
+def ris(resource, key: str | None = None) -> str:
+    """One RIS record for ``resource`` (a journal article when it has a venue, else a preprint)."""
+    key_identity = canonical_key(resource.url)
+    fields = [
+        ("TY", "JOUR" if resource.venue else "UNPB"),
+        ("ID", key or citation_key(resource)),
+        ("TI", resource.title),
+    ]
+    fields += [("AU", name) for name in author_names(resource)]
+    if resource.year:
+        fields.append(("PY", str(resource.year)))
+    if resource.venue:
+        fields.append(("T2", resource.venue))
+    if key_identity.startswith("doi:"):
+        fields.append(("DO", key_identity.removeprefix("doi:")))
+    fields.append(("UR", resource.url))
+    fields.append(("ER", ""))
+    # RIS wants "TAG  - value" lines ending in CR LF.
+    return "".join(f"{tag}  - {value}".rstrip() + "\r\n" for tag, value in fields)
+
+
+def ris_file(resources, keys: dict[int, str]) -> str:
+    return "".join(ris(resource, key=keys.get(resource.pk)) for resource in resources)

@@ -14,6 +14,8 @@ from catalog.querysets import ResourceQuerySet
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100
+# A link counts as broken after this many failed checks in a row; one success resets it.
+BROKEN_LINK_FAILURES = 3
 
 
 class Category(models.Model):
@@ -72,6 +74,13 @@ class Resource(models.Model):
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
 
+    class LinkResult(models.TextChoices):
+        OK = "ok", "OK"
+        REDIRECTED = "redirected", "Moved permanently"
+        ERROR = "error", "Error"
+        TIMEOUT = "timeout", "Timed out"
+        UNKNOWN = "unknown", "Unknown (access refused or rate-limited)"
+
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     url = models.URLField("URL", max_length=500)
@@ -103,6 +112,27 @@ class Resource(models.Model):
     # Kept current by catalog.search on PostgreSQL (GIN-indexed there); unused on SQLite,
     # which searches an FTS5 table instead.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Link health, written only by catalog.services.link_check.
+    link_checked_at = models.DateTimeField(
+        "link last checked", null=True, blank=True, editable=False
+    )
+    link_status = models.PositiveSmallIntegerField(
+        "HTTP status", null=True, blank=True, editable=False
+    )
+    link_result = models.CharField(
+        "link check result", max_length=10, choices=LinkResult, blank=True, editable=False
+    )
+    link_detail = models.CharField(max_length=200, blank=True, editable=False)
+    link_final_url = models.URLField(
+        "URL it moved to",
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="Where a permanent redirect leads: the URL to update to.",
+    )
+    link_failures = models.PositiveSmallIntegerField(
+        "consecutive link failures", default=0, editable=False
+    )
 
     objects = ResourceQuerySet.as_manager()
 
@@ -146,6 +176,15 @@ class Resource(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def link_broken(self) -> bool:
+        return self.link_failures >= BROKEN_LINK_FAILURES
+
+    @property
+    def archived_copy_url(self) -> str:
+        """The Wayback Machine's captures of the URL: a link for readers, never fetched here."""
+        return f"https://web.archive.org/web/*/{self.url}"
 
     def clean(self):
         super().clean()

@@ -15,6 +15,12 @@ class ResourceQuerySet(models.QuerySet):
     def archived(self):
         return self.filter(status=self.model.Status.ARCHIVED)
 
+    def link_broken(self):
+        """Resources whose link failed the last few checks in a row."""
+        from catalog.models import BROKEN_LINK_FAILURES  # models imports this module
+
+        return self.filter(link_failures__gte=BROKEN_LINK_FAILURES)
+
     def with_related(self):
         """Load category, groups and tags in a fixed number of queries."""
         return self.select_related("category").prefetch_related("groups", "tags")

@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from catalog.cache import cached_for_version
-from catalog.citations import bibtex, is_citable
+from catalog.citations import bibtex, catalog_citation_keys, is_citable
 from catalog.facets import catalog_facets, categories_with_counts
 from catalog.filters import SORT_CHOICES, ResourceFilter
 from catalog.models import Resource
@@ -66,6 +66,15 @@ def home(request):
 
 def facets_for(request):
     return catalog_facets(version=getattr(request, "catalog_version", None))
+
+
+def citation_keys_for(request) -> dict[int, str]:
+    """Every citable work's key, worked out over the whole catalog once per version."""
+    return cached_for_version(
+        "citation-keys",
+        catalog_citation_keys,
+        version=getattr(request, "catalog_version", None),
+    )
 
 
 def filtered_resources(params, facets):
@@ -203,7 +212,11 @@ def resource_detail(request, slug):
         {
             "resource": resource,
             "related": related,
-            "bibtex": bibtex(resource) if is_citable(resource) else "",
+            "bibtex": (
+                bibtex(resource, key=citation_keys_for(request).get(resource.pk))
+                if is_citable(resource)
+                else ""
+            ),
         },
     )
 
@@ -216,7 +229,8 @@ def resource_bibtex(request, slug):
         return HttpResponse(
             "Only papers and surveys have a citation.\n", status=404, content_type="text/plain"
         )
-    response = HttpResponse(bibtex(resource), content_type="application/x-bibtex; charset=utf-8")
+    text = bibtex(resource, key=citation_keys_for(request).get(resource.pk))
+    response = HttpResponse(text, content_type="application/x-bibtex; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{resource.slug}.bib"'
     return response
 

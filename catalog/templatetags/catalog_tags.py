@@ -17,3 +17,14 @@ def markdown_filter(text):
 def hostname(url):
     """The host a link leads to, without "www.": shown so readers know where they go."""
     return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+@register.filter
+def duration_words(duration):
+    """A timedelta in the unit a reader wants: "40 minutes", "5 hours", "3.5 days"."""
+    hours = duration.total_seconds() / 3600
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} minutes"
+    if hours < 48:
+        return f"{hours:.0f} hours" if hours >= 1.5 else "1 hour"
+    return f"{hours / 24:.1f} days".replace(".0 days", " days")

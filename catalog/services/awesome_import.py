@@ -1,0 +1,664 @@
+"""
+Import an awesome-list README (markdown) into the catalog.
+
+The file is read and parsed whole before the database is touched, so a
+malformed file changes nothing; the writes then happen in one transaction.
+
+What is read:
+- ``##`` and ``###`` headings start sections; each section holding items
+  becomes a category (matched by slug, created when missing). The table of
+  contents, contributing, licence and similar sections are skipped, and so is
+  everything before the first such heading (title, badges, introduction).
+- The first paragraph under a heading, before its items, describes the category.
+- Items are list items (``- ``, ``* ``, ``+ `` or ``1. ``) that start with a link:
+  ``[Title](url) - description``, with an en or em dash, a colon or no
+  separator.
+  Every further link in the item becomes an extra link of the resource, labelled
+  with its text. A parenthetical between the title link and the separator, such
+  as "(NeurIPS 2023 Spotlight)", becomes the venue.
+- One section can be read as research groups instead (``groups_section``).
+
+Resources are matched by canonical key against the main and extra links already
+in the catalog, so a second import of the same file creates nothing.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.text import slugify
+
+from catalog.canonical import canonical_key
+from catalog.models import (
+    Category,
+    ResearchGroup,
+    ResearchGroupLink,
+    Resource,
+    ResourceLink,
+    unique_slug,
+)
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+DEFAULT_GROUPS_SECTION = "Research Groups"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+LABEL_MAX_LENGTH = ResourceLink._meta.get_field("label").max_length
+
+# Sections that are about the list rather than part of it.
+SKIPPED_SECTIONS = frozenset(
+    {
+        "contents",
+        "table of contents",
+        "toc",
+        "index",
+        "license",
+        "licence",
+        "footnotes",
+        "related lists",
+        "related",
+        "credits",
+        "acknowledgements",
+        "acknowledgments",
+        "code of conduct",
+        "sponsors",
+        "star history",
+    }
+)
+SKIPPED_SECTION_PREFIXES = ("contribut", "how to contribute", "table of contents")
+
+HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$")
+LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<body>\S.*)$")
+FENCE = re.compile(r"^[ \t]*(```|~~~)")
+THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
+REFERENCE_DEFINITION = re.compile(
+    r"^[ \t]{0,3}\[(?P<label>[^\]]+)\]:[ \t]*<?(?P<url>[^\s>]+)>?(?:[ \t]+[\"'(].*[\"')])?[ \t]*$"
+)
+SEPARATOR = re.compile(r"(?:^|\s)[-–—:](?=\s|$)")
+PARENTHETICAL = re.compile(r"\(([^()]*)\)")
+ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
+WHITESPACE = re.compile(r"\s+")
+BADGE = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)|!\[[^\]]*\]\([^)]*\)")
+# A description ending in a parenthetical of links only, as export_awesome writes the extra links.
+TRAILING_LINK_GROUP = re.compile(r"\s*\((?:\s*\[[^\]]*\]\([^()\s]*(?:\([^()\s]*\))?\)\s*,?)+\)\s*$")
+
+
+class MarkdownImportError(Exception):
+    """The file cannot be imported; the message names the line. Nothing was changed."""
+
+    def __init__(self, message: str, line: int | None = None):
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+@dataclass
+class ParsedItem:
+    line: int
+    title: str
+    url: str
+    description: str = ""
+    venue: str = ""
+    extra_links: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return canonical_key(self.url)
+
+
+@dataclass
+class ParsedSection:
+    line: int
+    heading: str
+    description: str = ""
+    items: list[ParsedItem] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.heading)[:100].strip("-") or "section"
+
+
+@dataclass
+class ParsedList:
+    title: str
+    sections: list[ParsedSection]
+    skipped: list[str]
+
+
+@dataclass
+class ImportReport:
+    counts: dict[str, Counter] = field(
+        default_factory=lambda: {kind: Counter() for kind in ("categories", "groups", "resources")}
+    )
+    duplicates: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(counter[CREATED] or counter[UPDATED] for counter in self.counts.values())
+
+    def __str__(self):
+        lines = [
+            f"{kind}: {counter[CREATED]} created, {counter[UPDATED]} updated, "
+            f"{counter[UNCHANGED]} unchanged"
+            for kind, counter in self.counts.items()
+        ]
+        lines.append(f"duplicates: {len(self.duplicates)}")
+        lines += [f"  {duplicate}" for duplicate in self.duplicates]
+        if self.skipped:
+            lines.append(f"skipped: {len(self.skipped)}")
+            lines += [f"  {note}" for note in self.skipped]
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Reading and parsing: no database access.
+# ---------------------------------------------------------------------------
+
+
+def read_markdown(path: Path) -> str:
+    """The text of ``path``; binary, non-UTF-8 and empty files are refused, naming the line."""
+    try:
+        with open(path, "rb") as markdown_file:
+            data = markdown_file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise MarkdownImportError(f"Cannot read {path}: {error.strerror}.") from error
+    return decode_markdown(data)
+
+
+def decode_markdown(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise MarkdownImportError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
+    if (position := data.find(b"\x00")) >= 0:
+        raise MarkdownImportError(
+            "binary data (a NUL byte): this is not a markdown file.", _line_at(data, position)
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MarkdownImportError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8.",
+            _line_at(data, error.start),
+        ) from error
+    if not text.strip():
+        raise MarkdownImportError("the file is empty.", 1)
+    return text
+
+
+def _line_at(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def parse_awesome_list(text: str) -> ParsedList:
+    """The sections and items of an awesome-list README. Raises MarkdownImportError."""
+    lines = text.splitlines()
+    references = _reference_definitions(lines)
+    title = ""
+    sections: list[ParsedSection] = []
+    skipped: list[str] = []
+    section: ParsedSection | None = None
+    skipping_section = True  # before the first ## heading: title, badges, introduction
+    in_fence = in_comment = False
+    last_item: ParsedItem | None = None
+    description_lines: list[str] | None = None
+
+    for number, line in enumerate(lines, start=1):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            last_item = None
+            continue
+        if in_fence:
+            continue
+        if in_comment or line.lstrip().startswith("<!--"):
+            in_comment = "-->" not in line
+            continue
+        stripped = line.strip()
+        if not stripped or THEMATIC_BREAK.match(line):
+            last_item = None
+            if description_lines:
+                description_lines = None  # only the first paragraph describes a section
+            continue
+
+        if heading := HEADING.match(line):
+            last_item = None
+            level, text_ = len(heading["hashes"]), _inline_text(heading["text"])
+            if level == 1:
+                title = title or BADGE.sub("", heading["text"]).strip()
+                skipping_section = True
+            elif level in (2, 3):
+                skipping_section = _is_skipped_section(text_)
+                section = None if skipping_section else ParsedSection(number, text_)
+                if section:
+                    sections.append(section)
+                description_lines = [] if section else None
+            continue
+
+        if skipping_section or section is None or REFERENCE_DEFINITION.match(line):
+            continue
+
+        if item_match := LIST_ITEM.match(line):
+            description_lines = None
+            last_item = _parse_item(item_match["body"], number, references, skipped)
+            if last_item:
+                section.items.append(last_item)
+            continue
+
+        if last_item is not None and not stripped.startswith(("<", "|", ">")):
+            # A lazy continuation line of the item above.
+            last_item.description = _join(last_item.description, stripped)
+            continue
+        if description_lines is not None and not section.items and _is_prose(stripped):
+            description_lines.append(stripped)
+            section.description = _plain_emphasis(" ".join(description_lines))
+
+    sections = [section for section in sections if section.items]
+    if not sections:
+        raise MarkdownImportError(
+            "no list items with links under a ## or ### heading: is this an awesome list?"
+        )
+    for section in sections:
+        for item in section.items:
+            item.description = _clean_description(item.description)
+    return ParsedList(title=title, sections=sections, skipped=skipped)
+
+
+def _is_skipped_section(heading: str) -> bool:
+    name = heading.lower().strip()
+    return name in SKIPPED_SECTIONS or name.startswith(SKIPPED_SECTION_PREFIXES)
+
+
+def _is_prose(text: str) -> bool:
+    return not text.startswith(("<", "|", "[![", "![", ">"))
+
+
+def _reference_definitions(lines: list[str]) -> dict[str, str]:
+    references = {}
+    for line in lines:
+        if match := REFERENCE_DEFINITION.match(line):
+            references.setdefault(_reference_label(match["label"]), match["url"])
+    return references
+
+
+def _reference_label(label: str) -> str:
+    return WHITESPACE.sub(" ", label.strip().lower())
+
+
+def _parse_item(body, number, references, skipped) -> ParsedItem | None:
+    body = body.strip()
+    if body.startswith(("**[", "__[")):
+        body = body[2:].replace(body[:2], "", 1)
+    if not body.startswith("[") or body.startswith("[!["):
+        skipped.append(f"line {number}: a list item that does not start with a link")
+        return None
+    label, url, end = _parse_link(body, 0, number, references)
+    if url.startswith("#"):
+        return None  # an entry of a table of contents
+    _check_url(url, number)
+    title = _inline_text(label)
+    if not title:
+        raise MarkdownImportError("the link has no title: write [Title](URL).", number)
+    item = ParsedItem(line=number, title=title, url=url)
+    rest = body[end:]
+
+    # Links and parentheticals may stand between the title and the separator.
+    separator = SEPARATOR.search(rest)
+    lead, description = (
+        (rest[: separator.start()], rest[separator.end() :]) if separator else ("", rest)
+    )
+    if lead and not _is_lead(lead, number, references):
+        lead, description = "", rest
+    for link_label, link_url in _links_in(lead, number, references):
+        item.extra_links.append((link_label, link_url))
+    lead_text = _strip_links(lead, number, references)
+    if parenthetical := PARENTHETICAL.search(lead_text):
+        item.venue = parenthetical[1].strip()[:200]
+    for link_label, link_url in _links_in(description, number, references):
+        item.extra_links.append((link_label, link_url))
+    item.description = TRAILING_LINK_GROUP.sub("", description)
+    return item
+
+
+def _is_lead(lead, number, references) -> bool:
+    """Whether ``lead`` holds only links, stray brackets, commas and parentheticals."""
+    remainder = PARENTHETICAL.sub("", _strip_links(lead, number, references))
+    return not remainder.strip(" \t,;])")
+
+
+def _parse_link(text: str, start: int, number: int, references) -> tuple[str, str, int]:
+    """The label, URL and end of the link starting at ``text[start]`` (a "[")."""
+    depth, position = 0, start
+    while position < len(text):
+        character = text[position]
+        if character == "\\":
+            position += 2
+            continue
+        if character == "[":
+            depth += 1
+        elif character == "]":
+            depth -= 1
+            if depth == 0:
+                break
+        position += 1
+    else:
+        raise MarkdownImportError(
+            "bad link syntax: the “[” of the link text is never closed by “]”.", number
+        )
+    label = text[start + 1 : position]
+    position += 1
+    if text.startswith("(", position):
+        url, position = _parse_destination(text, position, number)
+        return label, url, position
+    if text.startswith("[", position):  # a reference link: [Title][ref] or [Title][]
+        close = text.find("]", position)
+        if close < 0:
+            raise MarkdownImportError("bad link syntax: the reference “[” is never closed.", number)
+        reference = text[position + 1 : close] or label
+        if (url := references.get(_reference_label(reference))) is None:
+            raise MarkdownImportError(f"the link reference “{reference}” is not defined.", number)
+        return label, url, close + 1
+    raise MarkdownImportError(
+        "bad link syntax: “[Title]” must be followed by “(URL)”, as in [Title](https://…).",
+        number,
+    )
+
+
+def _parse_destination(text: str, position: int, number: int) -> tuple[str, int]:
+    """The URL in ``(url)`` or ``(<url> "title")`` at ``text[position]``, and where it ends."""
+    position += 1
+    if text.startswith("<", position):
+        close = text.find(">", position)
+        if close < 0:
+            raise MarkdownImportError(
+                "bad link syntax: the “<” of the URL is never closed.", number
+            )
+        url, position = text[position + 1 : close], close + 1
+    else:
+        depth, begin = 0, position
+        while position < len(text) and not text[position].isspace():
+            if text[position] == "(":
+                depth += 1
+            elif text[position] == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            position += 1
+        url = text[begin:position]
+    while position < len(text) and text[position] in " \t":
+        position += 1
+    if position < len(text) and text[position] in "\"'":  # an optional link title
+        close = text.find(text[position], position + 1)
+        position = close + 1 if close > 0 else len(text)
+        while position < len(text) and text[position] in " \t":
+            position += 1
+    if position >= len(text) or text[position] != ")":
+        raise MarkdownImportError(
+            "bad link syntax: the “(” of the URL is never closed by “)”, "
+            "or the URL contains a space.",
+            number,
+        )
+    if not url:
+        raise MarkdownImportError("bad link syntax: the link has an empty URL.", number)
+    return ESCAPABLE.sub(r"\1", url), position + 1
+
+
+def _check_url(url: str, number: int) -> None:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise MarkdownImportError(
+            f"“{url}” is not a web address (it must start with http:// or https://).", number
+        ) from None
+    if len(url) > Resource._meta.get_field("url").max_length:
+        raise MarkdownImportError("the URL is longer than 500 characters.", number)
+
+
+def _iter_links(text: str, number: int, references):
+    """(label, url, start, end) for each inline link in ``text`` (images are not links)."""
+    position = 0
+    while (start := text.find("[", position)) >= 0:
+        if start > 0 and text[start - 1] == "\\":
+            position = start + 1
+            continue
+        try:
+            label, url, end = _parse_link(text, start, number, references)
+        except MarkdownImportError:
+            position = start + 1  # a bracket in prose, not a link
+            continue
+        if start > 0 and text[start - 1] == "!":
+            position = end
+            continue
+        yield label, url, start, end
+        position = end
+
+
+def _links_in(text: str, number: int, references) -> list[tuple[str, str]]:
+    links = []
+    for label, url, _, _ in _iter_links(text, number, references):
+        if url.startswith("#"):
+            continue
+        _check_url(url, number)
+        links.append((_inline_text(label)[:LABEL_MAX_LENGTH] or "Link", url))
+    return links
+
+
+def _strip_links(text: str, number: int, references) -> str:
+    pieces, position = [], 0
+    for _, _, start, end in _iter_links(text, number, references):
+        pieces.append(text[position:start])
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _inline_text(text: str) -> str:
+    """Markdown inline text as plain text: emphasis markers and escapes dropped."""
+    text = re.sub(r"(?<!\\)(\*\*|__|`)", "", text)
+    text = re.sub(r"(?<![\w\\])[*_](\S.*?\S|\S)[*_](?!\w)", r"\1", text)
+    return WHITESPACE.sub(" ", ESCAPABLE.sub(r"\1", text)).strip()
+
+
+def _plain_emphasis(text: str) -> str:
+    """A section's description, without the emphasis many lists wrap it in."""
+    text = text.strip()
+    for marker in ("**", "__", "*", "_"):
+        if len(text) > 2 * len(marker) and text.startswith(marker) and text.endswith(marker):
+            return text[len(marker) : -len(marker)].strip()
+    return text
+
+
+def _clean_description(text: str) -> str:
+    text = WHITESPACE.sub(" ", text).strip()
+    return text.lstrip("])},;:-–— \t").strip()
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first} {second}" if first else second
+
+
+# ---------------------------------------------------------------------------
+# Writing: one transaction.
+# ---------------------------------------------------------------------------
+
+
+def awesome_import(
+    *,
+    path: Path,
+    groups_section: str | None = DEFAULT_GROUPS_SECTION,
+    category_slugs: dict[str, str] | None = None,
+    status: str = Resource.Status.PUBLISHED,
+    update: bool = False,
+    on_progress=None,
+) -> ImportReport:
+    """
+    Import the awesome list at ``path`` in one transaction; see the module docstring.
+
+    New resources get ``status`` (published by default: an import is a
+    curator's act) and no tags. Existing resources and groups are left as they
+    are unless ``update`` is true, which rewrites their title, description,
+    category and extra links from the file. ``category_slugs`` maps section
+    headings to existing category slugs. ``on_progress(done, total)`` is called
+    after each item. Raises MarkdownImportError, having changed nothing.
+    """
+    parsed = parse_awesome_list(read_markdown(path))
+    return awesome_list_save(
+        parsed=parsed,
+        groups_section=groups_section,
+        category_slugs=category_slugs or {},
+        status=status,
+        update=update,
+        on_progress=on_progress,
+    )
+
+
+def awesome_list_save(
+    *, parsed: ParsedList, groups_section, category_slugs, status, update, on_progress=None
+) -> ImportReport:
+    report = ImportReport(skipped=list(parsed.skipped))
+    groups_heading = (groups_section or "").strip().lower()
+    total = sum(len(section.items) for section in parsed.sections)
+    done = 0
+    seen: dict[str, ParsedItem] = {}
+    with transaction.atomic():
+        next_order = (max(Category.objects.values_list("order", flat=True), default=0) or 0) + 1
+        for section in parsed.sections:
+            if groups_heading and section.heading.lower() == groups_heading:
+                for item in section.items:
+                    _save_group(item, update, report)
+                    done += 1
+                    _report_progress(on_progress, done, total)
+                continue
+            category, created = _category_for(section, category_slugs, next_order, update, report)
+            next_order += created
+            for item in section.items:
+                keys = [item.key] + [canonical_key(url) for _, url in item.extra_links]
+                if first := next((seen[key] for key in keys if key in seen), None):
+                    report.duplicates.append(
+                        f"line {item.line} ({item.title}): same work as line {first.line} "
+                        f"({first.title}); not imported twice"
+                    )
+                else:
+                    seen.update(dict.fromkeys(keys, item))
+                    _save_resource(item, category, status, update, report)
+                done += 1
+                _report_progress(on_progress, done, total)
+    return report
+
+
+def _report_progress(on_progress, done, total):
+    if on_progress:
+        on_progress(done, total)
+
+
+def _validated(instance, line):
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
+        )
+        raise MarkdownImportError(problems, line) from error
+    return instance
+
+
+def _category_for(section, category_slugs, next_order, update, report) -> tuple[Category, int]:
+    slug = category_slugs.get(section.heading, section.slug)
+    category = (
+        Category.objects.filter(slug=slug).first()
+        or Category.objects.filter(name__iexact=section.heading).first()
+    )
+    if category is None:
+        category = Category(
+            slug=slug,
+            name=section.heading[:100],
+            description=section.description,
+            order=next_order,
+        )
+        _validated(category, section.line).save()
+        report.count("categories", CREATED)
+        return category, 1
+    if update and section.description and category.description != section.description:
+        category.description = section.description
+        _validated(category, section.line).save()
+        report.count("categories", UPDATED)
+    else:
+        report.count("categories", UNCHANGED)
+    return category, 0
+
+
+def _save_resource(item, category, status, update, report) -> None:
+    resource = Resource.objects.matching_url(item.url).first()
+    if resource is None:
+        resource = Resource(
+            title=item.title[:300],
+            slug=unique_slug(item.title, Resource),
+            url=item.url,
+            description=item.description,
+            venue=item.venue,
+            category=category,
+            status=status,
+        )
+        _validated(resource, item.line).save()
+        _save_links(resource.links, item.extra_links, "resource", item.line)
+        report.count("resources", CREATED)
+        return
+    if not update:
+        report.count("resources", UNCHANGED)
+        return
+    values = {
+        "title": item.title[:300],
+        "description": item.description,
+        "category": category,
+        "venue": item.venue or resource.venue,
+    }
+    changed = [name for name, value in values.items() if getattr(resource, name) != value]
+    for name in changed:
+        setattr(resource, name, values[name])
+    if changed:
+        _validated(resource, item.line).save()
+    links_changed = _links_differ(resource.links, item.extra_links)
+    if links_changed:
+        resource.links.all().delete()
+        _save_links(resource.links, item.extra_links, "resource", item.line)
+    report.count("resources", UPDATED if changed or links_changed else UNCHANGED)
+
+
+def _save_group(item, update, report) -> None:
+    slug = slugify(item.title)[:200] or "group"
+    group = ResearchGroup.objects.filter(slug=slug).first() or (
+        ResearchGroup.objects.filter(name=item.title).first()
+    )
+    if group is None:
+        group = ResearchGroup(
+            name=item.title[:200], slug=slug, website=item.url, description=item.description
+        )
+        _validated(group, item.line).save()
+        _save_links(group.links, item.extra_links, "group", item.line)
+        report.count("groups", CREATED)
+        return
+    if not update:
+        report.count("groups", UNCHANGED)
+        return
+    changed = (group.website, group.description) != (item.url, item.description)
+    group.website, group.description = item.url, item.description
+    if changed:
+        _validated(group, item.line).save()
+    links_changed = _links_differ(group.links, item.extra_links)
+    if links_changed:
+        group.links.all().delete()
+        _save_links(group.links, item.extra_links, "group", item.line)
+    report.count("groups", UPDATED if changed or links_changed else UNCHANGED)
+
+
+def _links_differ(manager, links) -> bool:
+    return list(manager.order_by("id").values_list("label", "url")) != list(links)
+
+
+def _save_links(manager, links, owner, line) -> None:
+    model = ResourceLink if owner == "resource" else ResearchGroupLink
+    for label, url in links:
+        link = model(label=label, url=url, **{owner: manager.instance})
+        _validated(link, line).save()
