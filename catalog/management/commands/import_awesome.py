@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.management.progress import ProgressBar
 from catalog.models import Resource
+from catalog.search import refresh_planner_statistics
 from catalog.services.awesome_import import (
     DEFAULT_GROUPS_SECTION,
     MarkdownImportError,
@@ -73,5 +74,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error} Nothing was imported.") from error
         progress.finish()
         self.stdout.write(str(report))
-        if not report.changed_anything:
+        if report.changed_anything:
+            refresh_planner_statistics()
+        else:
             self.stdout.write("The catalog already held everything in the file; nothing changed.")
