@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from catalog.citations import author_names
 from catalog.facets import categories_with_counts, groups_with_counts, published_tags
 from catalog.models import Resource, ResourceLink
 from catalog.views import facets_for, filtered_resources
@@ -48,7 +49,7 @@ def resource_data(request, resource) -> dict:
         "tags": [tag.slug for tag in resource.tags.all()],
         "groups": [{"slug": group.slug, "name": group.name} for group in resource.groups.all()],
         "year": resource.year,
-        "authors": [name.strip() for name in resource.authors.split(",") if name.strip()],
+        "authors": author_names(resource),
         "venue": resource.venue,
         "code_url": resource.code_url,
         "links": [{"label": link.label, "url": link.url} for link in resource.links.all()],

@@ -121,7 +121,9 @@ def catalog_citation_keys() -> dict[int, str]:
 
 def bibtex_file(resources, keys: dict[int, str], header: list[str]) -> str:
     """BibTeX entries for ``resources``, under a header of ``%`` comment lines."""
-    lines = "".join(f"% {line}\n" for line in header)
+    # A header line may quote what a visitor typed. BibTeX starts an entry at any "@",
+    # comment or not, so none is let through, and each line stays one line.
+    lines = "".join(f"% {' '.join(line.split()).replace('@', '(at)')}\n" for line in header)
     entries = "\n".join(bibtex(resource, key=keys.get(resource.pk)) for resource in resources)
     return f"{lines}\n{entries}" if entries else lines
 

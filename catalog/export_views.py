@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from catalog.citations import (
     CITABLE_CATEGORIES,
+    bibtex,
     bibtex_file,
     is_citable,
     ris,
@@ -57,13 +58,24 @@ def resources_ris(request):
     return file_response(ris_file(resources, citation_keys_for(request)), RIS_TYPE, "resources.ris")
 
 
-@require_GET
-def resource_ris(request, slug):
-    """The RIS record of a published paper or survey, as a file. Public."""
+def citation_response(request, slug, cite, content_type, extension):
+    """One published paper's or survey's citation, as a file; anything else is a 404."""
     resource = get_object_or_404(Resource.objects.published().select_related("category"), slug=slug)
     if not is_citable(resource):
         return HttpResponse(
             "Only papers and surveys have a citation.\n", status=404, content_type="text/plain"
         )
-    text = ris(resource, key=citation_keys_for(request).get(resource.pk))
-    return file_response(text, RIS_TYPE, f"{resource.slug}.ris")
+    text = cite(resource, key=citation_keys_for(request).get(resource.pk))
+    return file_response(text, content_type, f"{resource.slug}.{extension}")
+
+
+@require_GET
+def resource_bibtex(request, slug):
+    """The BibTeX entry of a published paper or survey, as a file. Public."""
+    return citation_response(request, slug, bibtex, BIBTEX_TYPE, "bib")
+
+
+@require_GET
+def resource_ris(request, slug):
+    """The RIS record of a published paper or survey, as a file. Public."""
+    return citation_response(request, slug, ris, RIS_TYPE, "ris")

@@ -5,8 +5,8 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from taggit.models import Tag
 
+from catalog.facets import published_tags
 from catalog.markdown import render_markdown
 from catalog.models import Category, Resource
 
@@ -65,7 +65,8 @@ class TagFeed(LatestResourcesFeed):
     """The newest published resources with one tag."""
 
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        # Like the tag's page: a tag no published resource carries has no feed.
+        return get_object_or_404(published_tags(), slug=slug)
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: new resources tagged {obj.name}"

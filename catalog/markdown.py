@@ -1,9 +1,12 @@
 """Markdown to safe HTML, for descriptions written by curators and, later, by visitors."""
 
 import functools
+import html
+import re
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -12,6 +15,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+WHITESPACE = re.compile(r"\s+")
 
 
 def _markdown_without_raw_html() -> markdown_lib.Markdown:
@@ -26,6 +30,15 @@ def _markdown_without_raw_html() -> markdown_lib.Markdown:
 def render_markdown(text: str) -> SafeString:
     """Render ``text`` as HTML with only an allow-list of tags, attributes and URL schemes."""
     return mark_safe(_sanitised_html(text or ""))  # noqa: S308 -- sanitised by nh3
+
+
+def markdown_text(text: str) -> str:
+    """
+    ``text`` rendered, then as one line of plain text: for meta tags and
+    exports. Not marked safe, so templates escape it like any other text.
+    """
+    plain = html.unescape(strip_tags(render_markdown(text)))
+    return WHITESPACE.sub(" ", plain).strip()
 
 
 # Lists render the same descriptions over and over: keep the most recent ones.

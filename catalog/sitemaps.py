@@ -1,13 +1,11 @@
 """sitemap.xml: every public page, and nothing that is not public."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import reverse
 
-from catalog.facets import published_tags
+from catalog.facets import PUBLISHED, published_tags
 from catalog.models import Category, ResearchGroup, Resource
-
-PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
 
 
 class PageSitemap(Sitemap):

@@ -222,20 +222,6 @@ def resource_detail(request, slug):
 
 
 @require_GET
-def resource_bibtex(request, slug):
-    """The BibTeX entry of a published paper or survey, as a file. Public."""
-    resource = get_object_or_404(Resource.objects.published().select_related("category"), slug=slug)
-    if not is_citable(resource):
-        return HttpResponse(
-            "Only papers and surveys have a citation.\n", status=404, content_type="text/plain"
-        )
-    text = bibtex(resource, key=citation_keys_for(request).get(resource.pk))
-    response = HttpResponse(text, content_type="application/x-bibtex; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{resource.slug}.bib"'
-    return response
-
-
-@require_GET
 def tag_index(request):
     """Every tag in use on a published resource, with counts. Public."""
     tags = sorted(facets_for(request).tags, key=lambda tag: tag.name)

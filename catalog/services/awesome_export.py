@@ -10,15 +10,13 @@ followed by the extra links in parentheses. ``import_awesome`` reads the file
 back into the same resources, categories and links.
 """
 
-import html
 import re
 from io import StringIO
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils.html import strip_tags
 
-from catalog.markdown import render_markdown
+from catalog.markdown import markdown_text
 from catalog.models import Category, ResearchGroup, Resource, ResourceLink
 from catalog.services.awesome_import import DEFAULT_GROUPS_SECTION
 
@@ -29,7 +27,6 @@ LIST_DESCRIPTION = (
 )
 GROUPS_DESCRIPTION = "Labs and communities behind some of the resources above."
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
-WHITESPACE = re.compile(r"\s+")
 FINAL_PUNCTUATION = (".", "!", "?", "…")
 CLOSING_QUOTES = ('"', "”", "'")
 
@@ -118,11 +115,9 @@ def sentence(text: str) -> str:
     return text
 
 
-def plain_text(markdown_text: str) -> str:
+def plain_text(markdown_source: str) -> str:
     """Markdown as one line of plain text; typographic single quotes become straight ones."""
-    text = html.unescape(strip_tags(render_markdown(markdown_text or "")))
-    text = text.replace("’", "'").replace("‘", "'")
-    return WHITESPACE.sub(" ", text).strip()
+    return markdown_text(markdown_source or "").replace("’", "'").replace("‘", "'")
 
 
 def escape(text: str) -> str:

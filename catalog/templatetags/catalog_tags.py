@@ -2,7 +2,7 @@ from urllib.parse import urlsplit
 
 from django import template
 
-from catalog.markdown import render_markdown
+from catalog.markdown import markdown_text, render_markdown
 
 register = template.Library()
 
@@ -11,6 +11,12 @@ register = template.Library()
 def markdown_filter(text):
     """Render curator-written markdown as sanitised HTML."""
     return render_markdown(text)
+
+
+@register.filter(name="markdown_text")
+def markdown_text_filter(text):
+    """Curator-written markdown as plain text, for attributes such as meta descriptions."""
+    return markdown_text(text)
 
 
 @register.filter

@@ -114,6 +114,24 @@ def test_bibtex_export_says_which_filters_it_ignored(client, namesakes):
     assert len(parse_bibtex(text)) == 2
 
 
+@pytest.mark.parametrize(
+    "injected",
+    [
+        "none @misc{injected, title = {Not in the catalog}}",
+        "none\n@misc{injected,\n  title = {Not in the catalog}\n}\n",
+    ],
+)
+def test_bibtex_export_quotes_an_ignored_value_without_starting_an_entry(
+    client, namesakes, injected
+):
+    response = client.get("/resources/export.bib", {"year_min": injected, "tag": "superposition"})
+
+    text = response.content.decode()
+    assert "injected" in text
+    assert all(line.startswith("%") for line in text.split("\n\n")[0].splitlines())
+    assert len(parse_bibtex(text)) == 2
+
+
 def test_bibtex_export_of_an_empty_list_is_a_valid_empty_file(client, namesakes):
     tools = Resource.objects.get(title="A tool").category
     response = client.get("/resources/export.bib", {"category": tools.slug, "tag": "superposition"})

@@ -55,6 +55,16 @@ def test_feed_of_unknown_tag_is_not_found(client):
     assert client.get("/feeds/tags/no-such-tag.rss").status_code == 404
 
 
+def test_feed_of_tag_only_unpublished_resources_carry_is_not_found(client):
+    ResourceFactory(title="Draft paper", draft=True, tags=["secret-draft-topic"])
+    ResourceFactory(title="Archived tool", archived=True, tags=["retired-topic"])
+
+    for url in ("/feeds/tags/secret-draft-topic.rss", "/feeds/tags/retired-topic.atom"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert b"tagged" not in response.content
+
+
 def test_feed_items_carry_sanitised_descriptions(client):
     ResourceFactory(title="Hostile", description="<script>alert(1)</script> *fine*")
     body = client.get("/feeds/latest.rss").content.decode()

@@ -89,3 +89,15 @@ def test_resource_detail_renders_hostile_markdown_inert(client):
 def test_health_answers_ok(client):
     response = client.get("/healthz/")
     assert response.content == b"ok"
+
+
+def test_resource_detail_meta_description_keeps_quotes_inside_the_attribute(client):
+    resource = ResourceFactory(
+        description='Finds the "induction heads" circuit" http-equiv="refresh & more'
+    )
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert (
+        '<meta name="description" content="Finds the &quot;induction heads&quot; circuit&quot; '
+        'http-equiv=&quot;refresh &amp; more">' in page
+    )
+    assert 'http-equiv="refresh' not in page.split("</head>")[0]
