@@ -7,6 +7,7 @@ the submitter. Admin actions, views and commands call these functions and
 turn their errors into messages.
 """
 
+import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
@@ -15,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Resource, unique_slug
@@ -319,7 +320,19 @@ def _resource_create(submission: Submission) -> Resource:
         code_url=submission.code_url,
         status=Resource.Status.PUBLISHED,
     )
-    _validated(resource).save()
+    _validated(resource)
+    # Another approval may take the same slug between the check and the insert:
+    # then the database refuses it, and a slug with a random ending is tried.
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                resource.save()
+            break
+        except IntegrityError:
+            _check_not_listed(submission.url)  # the same work, approved meanwhile
+            if attempt == 2:
+                raise
+            resource.slug = f"{unique_slug(submission.title, Resource)[:72]}-{secrets.token_hex(3)}"
     resource.tags.set(submission.tag_names)
     resource.groups.set(submission.groups.all())
     return resource

@@ -99,6 +99,12 @@ def test_proposal_activity_counts_proposals_per_week_and_the_median_wait():
     assert activity["median_wait"] == timedelta(hours=10)
 
 
+def test_proposal_activity_ignores_a_proposal_dated_in_the_future():
+    ahead = SubmissionFactory()
+    Submission.objects.filter(pk=ahead.pk).update(created_at=timezone.now() + timedelta(weeks=2))
+    assert sum(row.value for row in proposal_activity()["per_week"]["rows"]) == 0
+
+
 def test_stats_page_shows_the_proposal_figures(client):
     SubmissionFactory()
     waited = SubmissionFactory(approved=True)
