@@ -66,7 +66,7 @@ run: install .env
 		echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='choose-a-long-one' make run"; \
 	fi
 	@echo
-	@exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
+	@SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
 
 superuser: install .env
 	@$(PY) manage.py migrate --noinput

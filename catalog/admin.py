@@ -148,6 +148,16 @@ class TagMergeForm(forms.Form):
         help_text="Resources with a selected tag get this one; the selected tags are deleted.",
     )
 
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = list(sources)
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if all(tag.pk == target.pk for tag in self.sources):
+            raise forms.ValidationError("Choose a tag other than the one being merged.")
+        return target
+
 
 admin.site.unregister(Tag)
 
@@ -173,7 +183,7 @@ class TagAdmin(admin.ModelAdmin):
 
     @admin.action(description="Merge the selected tags into another tag", permissions=["delete"])
     def merge(self, request, queryset):
-        form = TagMergeForm(request.POST if "apply" in request.POST else None)
+        form = TagMergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
         if form.is_valid():
             target = form.cleaned_data["target"]
             sources = [tag for tag in queryset if tag.pk != target.pk]

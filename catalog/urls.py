@@ -25,5 +25,6 @@ urlpatterns = [
     path("feeds/categories/<slug:slug>.atom", feeds.CategoryAtomFeed(), name="category_feed_atom"),
     path("stats/", stats_views.stats_page, name="stats"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz/", views.health, name="health"),
 ]

@@ -1,8 +1,9 @@
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
@@ -19,7 +20,7 @@ HOME_RESOURCES_PER_CATEGORY = 50
 
 # What a visitor is told when a filter value cannot be used; the filter is then ignored.
 FILTER_NOTICES = {
-    "q": "The search text was ignored: {error}",
+    "q": "The search text was ignored: keep it under 200 characters, without control characters.",
     "tag": "The tags were ignored: {error}",
     "category": "There is no category “{value}”, so every category is shown.",
     "group": "There is no research group “{value}”, so every group is shown.",
@@ -27,6 +28,16 @@ FILTER_NOTICES = {
     "year_max": "“{value}” is not a year from 1900 to 2100, so the “to” year was ignored.",
     "sort": "“{value}” is not a way to sort, so the default order is used.",
 }
+
+
+def page_notice(asked, page) -> str:
+    """What to tell a visitor whose page number could not be used, if anything."""
+    if asked is None or (asked.strip().isdigit() and int(asked) == page.number):
+        return ""
+    shown = "the last page" if page.number == page.paginator.num_pages else "the first page"
+    if page.paginator.num_pages == 1:
+        shown = "the only page"
+    return f"There is no page “{Truncator(asked).chars(20)}”, so {shown} is shown."
 
 
 def paginate(request, queryset):
@@ -156,6 +167,13 @@ def resource_list(request):
     filterset, notices, kept = filtered_resources(request.GET, facets)
     page = paginate(request, filterset.qs.select_related("category").prefetch_related("tags"))
     data = filterset.form.cleaned_data
+    if notice := page_notice(request.GET.get("page"), page):
+        notices.append(notice)
+    if data.get("year_min") and data.get("year_max") and data["year_min"] > data["year_max"]:
+        notices.append(
+            f"The “from” year {data['year_min']} comes after the “to” year {data['year_max']}, "
+            "so no year fits: swap them."
+        )
     selected_tags = data.get("tag", [])
     # The most used tags, and any chosen one beyond them.
     tag_facets = facets.tags[:40]
@@ -286,6 +304,12 @@ def robots_txt(request):
         f"Sitemap: {sitemap_url}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the real one."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def health(request):

@@ -163,3 +163,14 @@ def test_tag_merge_retags_every_resource_and_deletes_the_source(staff_client):
     assert not Tag.objects.filter(name="sae").exists()
     for resource in (only_source, both, only_target):
         assert [tag.name for tag in resource.tags.all()] == ["sparse-autoencoders"]
+
+
+def test_tag_merge_into_itself_is_refused_with_a_message(staff_client):
+    resource = ResourceFactory(tags=["circuits"])
+    circuits = Tag.objects.get(name="circuits")
+    response = staff_client.post(
+        reverse("admin:taggit_tag_changelist"),
+        {"action": "merge", "_selected_action": [circuits.pk], "apply": "1", "target": circuits.pk},
+    )
+    assert "Choose a tag other than the one being merged." in response.content.decode()
+    assert [tag.name for tag in resource.tags.all()] == ["circuits"]

@@ -181,6 +181,25 @@ def test_resource_list_explains_what_it_ignored(client, shelf):
     }
 
 
+@pytest.mark.parametrize(
+    ("page", "notice"),
+    [
+        ("abc", "There is no page “abc”, so the only page is shown."),
+        ("0", "There is no page “0”, so the only page is shown."),
+        ("99", "There is no page “99”, so the only page is shown."),
+    ],
+)
+def test_resource_list_says_when_a_page_number_cannot_be_used(client, shelf, page, notice):
+    response = client.get(LIST_URL, {"page": page})
+    assert notice in response.content.decode()
+    assert client.get(LIST_URL, {"page": "1"}).context["notices"] == []
+
+
+def test_resource_list_says_when_the_years_are_reversed(client, shelf):
+    response = client.get(LIST_URL, {"year_min": "2023", "year_max": "2019"})
+    assert "comes after the “to” year 2019" in response.content.decode()
+
+
 def test_resource_list_shows_chips_that_remove_their_filter(client, shelf):
     response = client.get(LIST_URL, {"tag": ["circuits", "gpt-2"], "year_min": "2023"})
     chips = dict(response.context["chips"])

@@ -101,3 +101,9 @@ def test_resource_detail_meta_description_keeps_quotes_inside_the_attribute(clie
         'http-equiv=&quot;refresh &amp; more">' in page
     )
     assert 'http-equiv="refresh' not in page.split("</head>")[0]
+
+
+def test_favicon_at_the_root_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/img/favicon.")
