@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from catalog.models import Resource
 from submissions.forms import BrokenLinkForm, ProposalForm, SignupForm
@@ -173,11 +173,19 @@ def edit(request, pk):
     return render(request, template, context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def withdraw(request, pk):
-    """Withdraw a pending proposal (POST). Its submitter only; others get 404."""
+    """
+    Ask, then withdraw a pending proposal (POST), which cannot be undone. Its
+    submitter only; others get 404.
+    """
     submission = get_object_or_404(Submission.objects.for_user(request.user), pk=pk)
+    if request.method == "GET":
+        if not submission.can_be_withdrawn:
+            messages.error(request, f"“{submission.headline}” can no longer be withdrawn.")
+            return redirect("submissions:mine")
+        return render(request, "submissions/withdraw_confirm.html", {"submission": submission})
     try:
         submission_withdraw(submission=submission, user=request.user)
     except SubmissionError as error:

@@ -35,7 +35,7 @@ MATRIX = [
     ("report", "get", "/submit/broken-link/{slug}/", MEMBERS),
     ("my proposals", "get", "/proposals/", MEMBERS),
     ("edit", "get", "/proposals/{sent_back}/edit/", OWNER_ONLY),
-    ("withdraw (GET)", "get", "/proposals/{pending}/withdraw/", [405] * 5),
+    ("withdraw, asked", "get", "/proposals/{pending}/withdraw/", OWNER_ONLY),
     ("withdraw", "post", "/proposals/{pending}/withdraw/", [LOGIN, MINE, 404, 404, 404]),
     ("queue", "get", "/admin/submissions/submission/", QUEUE),
     ("proposal in admin", "get", "/admin/submissions/submission/{pending}/change/", QUEUE),

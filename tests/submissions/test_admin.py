@@ -145,6 +145,13 @@ def test_change_page_of_a_correction_shows_the_diff(moderator_client):
     assert '<th scope="row">Title</th>' not in page  # unchanged fields are left out
 
 
+def test_change_page_of_a_broken_link_report_points_to_the_resource(moderator_client):
+    report = SubmissionFactory(broken_link=True)
+    page = moderator_client.get(change_page(report)).content.decode()
+    assert "it does not change the resource" in page
+    assert f'href="/admin/catalog/resource/{report.resource_id}/change/"' in page
+
+
 def test_change_page_offers_decisions_to_moderators_only(moderator_client, client):
     submission = SubmissionFactory()
     page = moderator_client.get(change_page(submission)).content.decode()

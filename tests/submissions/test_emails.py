@@ -126,3 +126,12 @@ def test_notify_moderators_sends_nothing_when_nothing_waits():
     SubmissionFactory(rejected=True)
     call_command("notify_moderators", stdout=io.StringIO())
     assert mail.outbox == []
+
+
+def test_correction_approval_mail_names_the_work_by_its_title(
+    moderator, django_capture_on_commit_callbacks
+):
+    correction = SubmissionFactory(correction=True, resource__title="TransformerLens")
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_approve(submission=correction, reviewer=moderator)
+    assert "Your correction to “TransformerLens” has been approved" in mail.outbox[0].body

@@ -261,6 +261,22 @@ def test_withdraw_takes_a_pending_proposal_back(user_client, user):
     assert "Withdrawn: “Changed my mind”" in response.content.decode()
 
 
+def test_withdraw_asks_first_and_changes_nothing_until_confirmed(user_client, user):
+    submission = SubmissionFactory(submitter=user, title="Still thinking")
+    page = user_client.get(reverse("submissions:withdraw", args=[submission.pk])).content.decode()
+    assert "Withdraw this proposal?" in page and "Still thinking" in page
+    submission.refresh_from_db()
+    assert submission.state == State.PENDING
+    mine = user_client.get(reverse("submissions:mine")).content.decode()
+    assert 'aria-label="Withdraw Still thinking"' in mine
+
+
+def test_my_proposals_hides_the_old_note_once_resubmitted(user_client, user):
+    SubmissionFactory(submitter=user, moderator_note="Add the authors, please.")
+    page = user_client.get(reverse("submissions:mine")).content.decode()
+    assert "Add the authors, please." not in page
+
+
 def test_withdraw_of_an_approved_proposal_explains_why_not(user_client, user):
     submission = SubmissionFactory(submitter=user, approved=True)
     response = user_client.post(reverse("submissions:withdraw", args=[submission.pk]), follow=True)
