@@ -164,6 +164,9 @@ else:
 # Anonymous visitors get public pages from the cache, keyed by the catalog's
 # version so that any change shows at once (catalog.middleware). 0 turns it off.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
+# The catalog version lives in the database; a cache shared by every process
+# (Redis) may hold a copy, which saves a database round trip on every page.
+CATALOG_VERSION_IN_CACHE = bool(REDIS_URL)
 PUBLIC_PAGE_CACHE_PREFIXES = [
     "/resources/",
     "/tags/",

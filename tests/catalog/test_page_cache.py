@@ -187,3 +187,28 @@ def test_an_approval_shows_at_once_on_every_cached_page(client, paper, moderator
     assert (
         "Approved while cached" in client.get("/resources/", {"tag": "circuits"}).content.decode()
     )
+
+
+def test_with_the_version_in_a_shared_cache_a_change_still_shows_at_once(
+    client, paper, settings, django_capture_on_commit_callbacks
+):
+    settings.CATALOG_VERSION_IN_CACHE = True
+    client.get("/resources/")
+    assert client.get("/resources/")["X-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        ResourceFactory(title="Added with a shared cache", category=paper.category)
+    response = client.get("/resources/")
+    assert response["X-Cache"] == "miss"
+    assert "Added with a shared cache" in response.content.decode()
+
+
+def test_with_the_version_in_a_shared_cache_an_uncommitted_change_is_not_cached_as_new(
+    client, paper, settings, django_capture_on_commit_callbacks
+):
+    settings.CATALOG_VERSION_IN_CACHE = True
+    client.get("/resources/")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ResourceFactory(title="Not yet committed", category=paper.category)
+        # Until the commit, the shared copy still names the old version.
+        assert client.get("/resources/")["X-Cache"] == "hit"
+    assert len(callbacks) >= 1
