@@ -147,7 +147,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when REDIS_URL is set, this process's memory otherwise.
+# Cache: Redis when REDIS_URL is set, this process's memory otherwise. Pages
+# are also kept in "local", this process's memory, in front of Redis: their
+# keys name the catalog version, so a local copy is never out of date.
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -156,10 +158,15 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "awesome",
-        }
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 # Anonymous visitors get public pages from the cache, keyed by the catalog's
 # version so that any change shows at once (catalog.middleware). 0 turns it off.

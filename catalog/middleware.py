@@ -1,7 +1,8 @@
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
@@ -41,6 +42,11 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
         self.prefixes = tuple(settings.PUBLIC_PAGE_CACHE_PREFIXES)
         self.timeout = settings.PUBLIC_PAGE_CACHE_SECONDS
+        # Pages are looked up in this process first, then in the shared cache if
+        # there is one (the default one, when it is not this process's memory).
+        self.local = caches["local"]
+        default = caches["default"]
+        self.shared = None if isinstance(default, LocMemCache) else default
 
     def __call__(self, request):
         if not self.cacheable_request(request):
@@ -48,7 +54,11 @@ class PublicPageCacheMiddleware:
         # Kept on the request so that views reuse it rather than read it again.
         request.catalog_version = catalog_version()
         key = self.cache_key(request)
-        entry = cache.get(key)
+        entry = self.local.get(key)
+        if entry is None and self.shared is not None:
+            entry = self.shared.get(key)
+            if entry is not None:
+                self.local.set(key, entry, self.timeout)
         if entry is not None:
             response = self.replay(entry)
             response["X-Cache"] = "hit"
@@ -58,7 +68,10 @@ class PublicPageCacheMiddleware:
                 return response
             response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
             patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-            cache.set(key, self.entry(response), self.timeout)
+            entry = self.entry(response)
+            self.local.set(key, entry, self.timeout)
+            if self.shared is not None:
+                self.shared.set(key, entry, self.timeout)
             response["X-Cache"] = "miss"
         if response["ETag"] in parse_etags(request.headers.get("If-None-Match", "")):
             not_modified = HttpResponseNotModified()

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 
 from tests.factories import ResourceFactory
@@ -27,7 +27,8 @@ def collected_static():
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with nothing cached (a rolled-back test may leave pages behind)."""
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
+import socket
+
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 
 from catalog.services.resources import resources_publish
@@ -212,3 +215,36 @@ def test_with_the_version_in_a_shared_cache_an_uncommitted_change_is_not_cached_
         # Until the commit, the shared copy still names the old version.
         assert client.get("/resources/")["X-Cache"] == "hit"
     assert len(callbacks) >= 1
+
+
+def redis_is_running() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not redis_is_running(), reason="no Redis on 127.0.0.1:6379")
+def test_pages_are_shared_through_redis_and_invalidated_on_commit(
+    client, paper, settings, django_capture_on_commit_callbacks
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/13",
+            "KEY_PREFIX": "awesome-test",
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    settings.CATALOG_VERSION_IN_CACHE = True
+    caches["default"].clear()
+    try:
+        assert client.get("/tags/")["X-Cache"] == "miss"
+        caches["local"].clear()  # as another process would be: only Redis has the page
+        assert client.get("/tags/")["X-Cache"] == "hit"
+        with django_capture_on_commit_callbacks(execute=True):
+            paper.tags.add("shared-cache")
+        response = client.get("/tags/")
+        assert response["X-Cache"] == "miss"
+        assert "shared-cache" in response.content.decode()
+    finally:
+        caches["default"].clear()
