@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
@@ -53,8 +53,12 @@ class TagsFilter(django_filters.Filter):
 
     def filter(self, queryset, value):
         for slug in value:
+            tag = self.parent.facets.tags_by_slug.get(slug)
+            if tag is None:  # no published resource has it
+                return queryset.none()
+            # One lookup in the (resource, tag) index per resource, for each tag.
             queryset = queryset.filter(
-                pk__in=TaggedResource.objects.filter(tag__slug=slug).values("content_object_id")
+                Exists(TaggedResource.objects.filter(content_object=OuterRef("pk"), tag_id=tag.pk))
             )
         return queryset
 
