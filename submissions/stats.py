@@ -42,6 +42,7 @@ def proposal_activity(*, weeks: int = WEEKS) -> dict:
     ]
     return {
         "per_week": {"rows": rows, **column_chart(rows)},
+        "received": sum(counts),
         "decided": len(waits),
         "median_wait": timedelta(seconds=statistics.median(waits)) if waits else None,
     }

@@ -36,7 +36,7 @@ def test_stats_page_charts_the_starting_catalog(client):
     tags = table_rows(content, "Most used tags")
     assert len(tags) == 15
     assert [int(count) for _, count in tags] == sorted((int(c) for _, c in tags), reverse=True)
-    assert content.count("<svg") == 4  # with proposals per week
+    assert content.count("<svg") == 3  # no proposal yet, so no chart of them
 
 
 def test_stats_page_counts_published_resources_only(client):
@@ -119,8 +119,11 @@ def test_stats_page_shows_the_proposal_figures(client):
     )
 
 
-def test_stats_page_without_decisions_says_so(client):
-    assert "No proposal was decided in these weeks." in client.get("/stats/").content.decode()
+def test_stats_page_without_proposals_says_so(client):
+    content = client.get("/stats/").content.decode()
+    assert "No proposal was received in the last 12 weeks." in content
+    assert "No proposal was decided in these weeks." in content
+    assert content.count("<svg") == 3
 
 
 def test_bar_chart_scales_bars_to_the_largest_value():
