@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
-from catalog.cache import cached_for_version
+from catalog.cache import cached_for_version, catalog_version
 from catalog.citations import bibtex, catalog_citation_keys, is_citable
 from catalog.facets import catalog_facets, categories_with_counts
 from catalog.filters import SORT_CHOICES, ResourceFilter
@@ -75,8 +75,15 @@ def home(request):
     )
 
 
+def version_of(request) -> int:
+    """The catalog version for this request, read once (the page cache may have read it)."""
+    if not hasattr(request, "catalog_version"):
+        request.catalog_version = catalog_version()
+    return request.catalog_version
+
+
 def facets_for(request):
-    return catalog_facets(version=getattr(request, "catalog_version", None))
+    return catalog_facets(version=version_of(request))
 
 
 def citation_keys_for(request) -> dict[int, str]:
@@ -84,7 +91,7 @@ def citation_keys_for(request) -> dict[int, str]:
     return cached_for_version(
         "citation-keys",
         catalog_citation_keys,
-        version=getattr(request, "catalog_version", None),
+        version=version_of(request),
     )
 
 
@@ -222,7 +229,7 @@ def resource_detail(request, slug):
             .order_by("-shared_tags", "-year", "title")
             .select_related("category")[:5]
         ),
-        version=getattr(request, "catalog_version", None),
+        version=version_of(request),
     )
     return render(
         request,
