@@ -134,3 +134,16 @@ def save_screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def assert_pages_fit(browser, live_url, pages: dict, width: int, scheme: str) -> None:
+    """Each page is no wider than the screen, raises no console problem, and is photographed."""
+    context, page = open_page(browser, color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 900})
+    for name, path in pages.items():
+        page.goto(live_url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+        save_screenshot(page, f"{name}-{width}-{scheme}")
+    assert page.console_problems == []
+    context.close()

@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from catalog.services.starting_catalog import catalog_load
-from tests.browser.conftest import open_page, save_screenshot
+from tests.browser.conftest import assert_pages_fit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,15 +146,7 @@ def test_page_has_no_serious_accessibility_violation(page, live_url, starting_ca
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_pages_fit_the_screen(browser, live_url, starting_catalog, width, scheme):
-    context, page = open_page(browser, color_scheme=scheme)
-    page.set_viewport_size({"width": width, "height": 900})
-    for name, path in PAGES.items():
-        page.goto(live_url + path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
-        save_screenshot(page, f"{name}-{width}-{scheme}")
-    assert page.console_problems == []
-    context.close()
+    assert_pages_fit(browser, live_url, PAGES, width, scheme)
 
 
 def test_keyboard_reaches_the_filters_with_a_visible_focus(page, live_url, starting_catalog):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from catalog.models import Resource
 from catalog.services.starting_catalog import catalog_load
-from tests.browser.conftest import open_page, save_screenshot
+from tests.browser.conftest import assert_pages_fit, open_page, save_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,15 +43,7 @@ def test_curation_page_has_no_serious_accessibility_violation(
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_curation_pages_fit_the_screen(browser, live_url, curated_catalog, width, scheme):
-    context, page = open_page(browser, color_scheme=scheme)
-    page.set_viewport_size({"width": width, "height": 900})
-    for name, path in PAGES.items():
-        page.goto(live_url + path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
-        save_screenshot(page, f"{name}-{width}-{scheme}")
-    assert page.console_problems == []
-    context.close()
+    assert_pages_fit(browser, live_url, PAGES, width, scheme)
 
 
 def test_stats_charts_draw_a_bar_per_row(page, live_url, curated_catalog):
