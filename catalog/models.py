@@ -157,6 +157,10 @@ class Resource(models.Model):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="catalog_res_status_created"),
             models.Index(fields=["status", "year"], name="catalog_res_status_year"),
+            # Feeds list the newest published first.
+            models.Index(
+                fields=["status", "-published_at", "-id"], name="catalog_res_status_published"
+            ),
         ]
 
     def __str__(self):
