@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Resource, unique_slug
+from catalog.services.common import validation_summary
 from submissions import emails, linkcheck
 from submissions.models import PROPOSED_FIELDS, Submission, SubmissionEvent, resource_values
 
@@ -357,10 +358,9 @@ def _validated(resource: Resource) -> Resource:
     try:
         resource.full_clean(validate_unique=False)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
-        )
-        raise SubmissionError(f"The resource cannot be saved as proposed ({problems}).") from error
+        raise SubmissionError(
+            f"The resource cannot be saved as proposed ({validation_summary(error)})."
+        ) from error
     return resource
 
 

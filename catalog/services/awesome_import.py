@@ -41,6 +41,7 @@ from catalog.models import (
     ResourceLink,
     unique_slug,
 )
+from catalog.services.common import links_differ, validation_summary
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 DEFAULT_GROUPS_SECTION = "Research Groups"
@@ -557,10 +558,7 @@ def _validated(instance, line):
     try:
         instance.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
-        )
-        raise MarkdownImportError(problems, line) from error
+        raise MarkdownImportError(validation_summary(error), line) from error
     return instance
 
 
@@ -619,7 +617,7 @@ def _save_resource(item, category, status, update, report) -> None:
         setattr(resource, name, values[name])
     if changed:
         _validated(resource, item.line).save()
-    links_changed = _links_differ(resource.links, item.extra_links)
+    links_changed = links_differ(resource.links, item.extra_links)
     if links_changed:
         resource.links.all().delete()
         _save_links(resource.links, item.extra_links, "resource", item.line)
@@ -646,15 +644,11 @@ def _save_group(item, update, report) -> None:
     group.website, group.description = item.url, item.description
     if changed:
         _validated(group, item.line).save()
-    links_changed = _links_differ(group.links, item.extra_links)
+    links_changed = links_differ(group.links, item.extra_links)
     if links_changed:
         group.links.all().delete()
         _save_links(group.links, item.extra_links, "group", item.line)
     report.count("groups", UPDATED if changed or links_changed else UNCHANGED)
-
-
-def _links_differ(manager, links) -> bool:
-    return list(manager.order_by("id").values_list("label", "url")) != list(links)
 
 
 def _save_links(manager, links, owner, line) -> None:

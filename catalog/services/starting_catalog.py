@@ -17,6 +17,7 @@ from django.db import transaction
 
 from catalog.canonical import canonical_key
 from catalog.models import Category, ResearchGroup, Resource, unique_slug
+from catalog.services.common import links_differ, validation_summary
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "starting_catalog.toml"
 
@@ -148,10 +149,7 @@ def _validated(instance, where):
     try:
         instance.full_clean(validate_unique=False)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
-        )
-        raise CatalogFileError(f"{where}: {problems}") from error
+        raise CatalogFileError(f"{where}: {validation_summary(error)}") from error
     return instance
 
 
@@ -198,7 +196,7 @@ def _sync_group(entry, update, report) -> ResearchGroup:
         _validated(group, where).save()
         _replace_links(group.links, links)
         report.count("groups", CREATED)
-    elif update and (_assign(group, values) | _links_differ(group.links, links)):
+    elif update and (_assign(group, values) | links_differ(group.links, links)):
         _validated(group, where).save()
         _replace_links(group.links, links)
         report.count("groups", UPDATED)
@@ -255,15 +253,11 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
     if set(resource.groups.values_list("pk", flat=True)) != group_ids:
         resource.groups.set(group_ids)
         changed = True
-    if _links_differ(resource.links, links):
+    if links_differ(resource.links, links):
         _replace_links(resource.links, links)
         changed = True
     report.count("resources", UPDATED if changed else UNCHANGED)
     return resource
-
-
-def _links_differ(manager, links) -> bool:
-    return list(manager.order_by("id").values_list("label", "url")) != links
 
 
 def _replace_links(manager, links) -> None:
