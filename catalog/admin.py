@@ -13,6 +13,7 @@ from catalog.admin_filters import LinkHealthFilter
 from catalog.models import Category, ResearchGroup, ResearchGroupLink, Resource, ResourceLink
 from catalog.services.resources import resources_archive, resources_publish
 from catalog.services.tags import tags_merge
+from catalog.text import validate_single_line
 
 
 def external_link(url):
@@ -162,8 +163,21 @@ class TagMergeForm(forms.Form):
 admin.site.unregister(Tag)
 
 
+class TagAdminForm(forms.ModelForm):
+    """taggit's Tag, with a name on one line like every other name in the catalog."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(validate_single_line)
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ["name", "slug", "resource_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -1,16 +1,26 @@
-"""BibTeX entries for the catalog's papers and surveys."""
+"""
+BibTeX entries and RIS records for the catalog's papers and surveys.
+
+Both are written from stored text that may predate the rules of catalog.text,
+so neither trusts it. In BibTeX every brace comes from this module: the ones
+around each field and key, and the balanced ``{}`` of the escapes below. No
+text can close a field early, and so none can start an entry of its own. In
+RIS every value is put on one line, so none can start a tag or a record.
+"""
 
 import re
 import unicodedata
 
 from catalog.canonical import canonical_key
+from catalog.text import clean_single_line
 
 CITABLE_CATEGORIES = frozenset({"papers", "surveys"})
 # Characters that mean something to LaTeX, and what stands for each of them.
+# Braces are spelt out: BibTeX counts "\}" as a closing brace like any other.
 LATEX_ESCAPES = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "&": r"\&",
     "%": r"\%",
     "$": r"\$",
@@ -19,6 +29,9 @@ LATEX_ESCAPES = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+# In a URL or identifier, written verbatim: what would unbalance braces is percent-encoded.
+VERBATIM_ESCAPES = {"\\": "%5C", "{": "%7B", "}": "%7D"}
+KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:.+-]")
 STOP_WORDS = frozenset({"a", "an", "the", "on", "of", "in", "to", "for", "and", "do", "does", "is"})
 
 
@@ -27,7 +40,20 @@ def is_citable(resource) -> bool:
 
 
 def latex_escape(text: str) -> str:
-    return "".join(LATEX_ESCAPES.get(character, character) for character in text)
+    """``text`` on one line, with LaTeX's special characters escaped and no unbalanced brace."""
+    return "".join(LATEX_ESCAPES.get(character, character) for character in clean_single_line(text))
+
+
+def verbatim(text: str) -> str:
+    """A URL or identifier on one line, its braces and backslashes percent-encoded."""
+    return "".join(
+        VERBATIM_ESCAPES.get(character, character) for character in clean_single_line(text)
+    )
+
+
+def one_line(text: str) -> str:
+    """A RIS value: one line, without the spaces around it that readers strip."""
+    return clean_single_line(text).strip()
 
 
 def ascii_word(text: str) -> str:
@@ -39,7 +65,8 @@ def ascii_word(text: str) -> str:
 
 
 def author_names(resource) -> list[str]:
-    return [name.strip() for name in resource.authors.split(",") if name.strip()]
+    names = (one_line(name) for name in resource.authors.split(","))
+    return [name for name in names if name]
 
 
 def citation_key(resource) -> str:
@@ -65,15 +92,19 @@ def bibtex(resource, key: str | None = None) -> str:
         fields.append(("author", " and ".join(authors)))
     if resource.year:
         fields.append(("year", str(resource.year)))
-    if resource.venue:
-        fields.append(("note", latex_escape(resource.venue)))
+    if venue := one_line(resource.venue):
+        fields.append(("note", latex_escape(venue)))
     if key_identity.startswith("arxiv:"):
-        fields += [("eprint", key_identity.removeprefix("arxiv:")), ("archiveprefix", "arXiv")]
+        fields += [
+            ("eprint", verbatim(key_identity.removeprefix("arxiv:"))),
+            ("archiveprefix", "arXiv"),
+        ]
     if key_identity.startswith("doi:"):
-        fields.append(("doi", key_identity.removeprefix("doi:")))
-    fields.append(("url", resource.url))
+        fields.append(("doi", verbatim(key_identity.removeprefix("doi:"))))
+    fields.append(("url", verbatim(resource.url)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{key or citation_key(resource)},\n{body}\n}}\n"
+    key = KEY_UNSAFE.sub("", key or citation_key(resource)) or "entry"
+    return f"@misc{{{key},\n{body}\n}}\n"
 
 
 def key_suffix(number: int) -> str:
@@ -123,7 +154,9 @@ def bibtex_file(resources, keys: dict[int, str], header: list[str]) -> str:
     """BibTeX entries for ``resources``, under a header of ``%`` comment lines."""
     # A header line may quote what a visitor typed. BibTeX starts an entry at any "@",
     # comment or not, so none is let through, and each line stays one line.
-    lines = "".join(f"% {' '.join(line.split()).replace('@', '(at)')}\n" for line in header)
+    lines = "".join(
+        f"% {' '.join(clean_single_line(line).split()).replace('@', '(at)')}\n" for line in header
+    )
     entries = "\n".join(bibtex(resource, key=keys.get(resource.pk)) for resource in resources)
     return f"{lines}\n{entries}" if entries else lines
 
@@ -132,21 +165,21 @@ def ris(resource, key: str | None = None) -> str:
     """One RIS record for ``resource`` (a journal article when it has a venue, else a preprint)."""
     key_identity = canonical_key(resource.url)
     fields = [
-        ("TY", "JOUR" if resource.venue else "UNPB"),
+        ("TY", "JOUR" if (venue := one_line(resource.venue)) else "UNPB"),
         ("ID", key or citation_key(resource)),
         ("TI", resource.title),
     ]
     fields += [("AU", name) for name in author_names(resource)]
     if resource.year:
         fields.append(("PY", str(resource.year)))
-    if resource.venue:
-        fields.append(("T2", resource.venue))
+    if venue:
+        fields.append(("T2", venue))
     if key_identity.startswith("doi:"):
         fields.append(("DO", key_identity.removeprefix("doi:")))
     fields.append(("UR", resource.url))
     fields.append(("ER", ""))
     # RIS wants "TAG  - value" lines ending in CR LF.
-    return "".join(f"{tag}  - {value}".rstrip() + "\r\n" for tag, value in fields)
+    return "".join(f"{tag}  - {one_line(value)}".rstrip() + "\r\n" for tag, value in fields)
 
 
 def ris_file(resources, keys: dict[int, str]) -> str:

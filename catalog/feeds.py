@@ -4,19 +4,55 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from catalog.facets import published_tags
 from catalog.markdown import render_markdown
 from catalog.models import Category, Resource
+from catalog.text import clean_multiline
 
 FEED_LENGTH = 30
+
+
+def xml_safe(value):
+    """
+    ``value`` (or each string in it) without the characters XML 1.0 forbids,
+    which stored text may hold and which would make Django refuse the feed.
+    """
+    if isinstance(value, str):
+        return clean_multiline(value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(item) for item in value)
+    return value
+
+
+class XmlSafeFeed:
+    """A feed generator that cleans every string given to it, the feed's and each item's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *map(xml_safe, args), **{name: xml_safe(value) for name, value in kwargs.items()}
+        )
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(
+            *map(xml_safe, args), **{name: xml_safe(value) for name, value in kwargs.items()}
+        )
+
+
+class RssFeed(XmlSafeFeed, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XmlSafeFeed, Atom1Feed):
+    pass
 
 
 class LatestResourcesFeed(Feed):
     """The newest published resources of the whole catalog."""
 
     description_template = None
+    feed_type = RssFeed
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: new resources"
@@ -57,7 +93,7 @@ class LatestResourcesFeed(Feed):
 
 
 class LatestResourcesAtomFeed(LatestResourcesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = LatestResourcesFeed.description
 
 
@@ -82,7 +118,7 @@ class TagFeed(LatestResourcesFeed):
 
 
 class TagAtomFeed(TagFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = TagFeed.description
 
 
@@ -106,5 +142,5 @@ class CategoryFeed(LatestResourcesFeed):
 
 
 class CategoryAtomFeed(CategoryFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = CategoryFeed.description

@@ -11,6 +11,7 @@ from taggit.models import TaggedItemBase
 
 from catalog.canonical import canonical_key
 from catalog.querysets import ResourceQuerySet
+from catalog.text import clean_multiline, validate_single_line
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100
@@ -18,7 +19,39 @@ LATEST_YEAR = 2100
 BROKEN_LINK_FAILURES = 3
 
 
-class Category(models.Model):
+class CleanText:
+    """
+    The text rules of catalog.text for a model: ``single_line_fields`` refuse
+    line breaks and invisible characters in validation (forms, the admin, the
+    loaders' full_clean), and ``multiline_fields`` are normalised on every save.
+    """
+
+    single_line_fields: tuple[str, ...] = ()
+    multiline_fields: tuple[str, ...] = ()
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name in self.single_line_fields:
+            if name in (exclude or ()) or name in errors:
+                continue
+            try:
+                validate_single_line(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        for name in self.multiline_fields:
+            setattr(self, name, clean_multiline(getattr(self, name)))
+        super().save(*args, **kwargs)
+
+
+class Category(CleanText, models.Model):
     """A section of the list: Tools, Papers, Articles, Surveys."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -28,6 +61,9 @@ class Category(models.Model):
         default=0, help_text="Categories are listed by this number, smallest first."
     )
 
+    single_line_fields = ("name",)
+    multiline_fields = ("description",)
+
     class Meta:
         ordering = ["order", "name"]
         verbose_name_plural = "categories"
@@ -36,13 +72,16 @@ class Category(models.Model):
         return self.name
 
 
-class ResearchGroup(models.Model):
+class ResearchGroup(CleanText, models.Model):
     """A lab or community behind some of the resources (EleutherAI, PAIR, ...)."""
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     website = models.URLField(max_length=500, blank=True)
     description = models.TextField(blank=True, help_text="Markdown.")
+
+    single_line_fields = ("name",)
+    multiline_fields = ("description",)
 
     class Meta:
         ordering = ["name"]
@@ -66,7 +105,7 @@ class TaggedResource(TaggedItemBase):
         ]
 
 
-class Resource(models.Model):
+class Resource(CleanText, models.Model):
     """One work in the catalog: a tool, paper, article or survey."""
 
     class Status(models.TextChoices):
@@ -136,6 +175,9 @@ class Resource(models.Model):
 
     objects = ResourceQuerySet.as_manager()
 
+    single_line_fields = ("title", "authors", "venue")
+    multiline_fields = ("description",)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -203,11 +245,13 @@ class Resource(models.Model):
             )
 
 
-class ExternalLink(models.Model):
+class ExternalLink(CleanText, models.Model):
     """A further link beside the main one: an OpenReview page, a thread, a Discord."""
 
     label = models.CharField(max_length=50, help_text="What the link is, e.g. OpenReview.")
     url = models.URLField("URL", max_length=500)
+
+    single_line_fields = ("label",)
 
     class Meta:
         abstract = True

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, URLValidator
 from django.utils import timezone
 
 from catalog.models import EARLIEST_YEAR, Category, ResearchGroup
+from catalog.text import clean_multiline, validate_single_line
 from submissions.models import MAX_TAG_LENGTH, MAX_TAGS, Submission, resource_values
 
 TAG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -47,6 +48,32 @@ class TextField(forms.CharField):
         self.error_messages["max_length"] = (
             "Shorten this to at most %(limit_value)d characters (it has %(show_value)d)."
         )
+
+
+def validate_one_line(value: str) -> None:
+    """Readable text (wrong encodings say so first) on a single line (catalog.text)."""
+    validate_readable_text(value)
+    validate_single_line(value)
+
+
+class LineField(TextField):
+    """One line of text: a title, authors, tags."""
+
+    default_validators = [validate_one_line]
+
+
+class MultiLineField(TextField):
+    """
+    Several lines: line breaks become LF, and controls other than tab and LF are
+    dropped (catalog.text). NUL is still refused: it means a broken request.
+    """
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if "\x00" in text:
+            return text
+        text = clean_multiline(text)
+        return text.strip() if self.strip else text
 
 
 class WebAddressField(forms.URLField):
@@ -87,7 +114,7 @@ class WebAddressField(forms.URLField):
             )
 
 
-class TagsField(TextField):
+class TagsField(LineField):
     """Comma-separated tags, normalised to lowercase hyphenated words."""
 
     def __init__(self, **kwargs):
@@ -145,8 +172,8 @@ class ProposalForm(forms.Form):
         help_text="Where the work lives: the paper's abstract page, the tool's repository or "
         "site, the article.",
     )
-    title = TextField(max_length=300)
-    description = TextField(
+    title = LineField(max_length=300)
+    description = MultiLineField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What the work shows and why it is worth opening, in your own words. "
@@ -178,13 +205,13 @@ class ProposalForm(forms.Form):
             "max_value": "Enter a year up to %(limit_value)s.",
         },
     )
-    authors = TextField(
+    authors = LineField(
         max_length=1000, required=False, help_text="Comma-separated, as on the work."
     )
     code_url = WebAddressField(
         label="Code URL", required=False, help_text="Optional: the code that goes with a paper."
     )
-    note = TextField(
+    note = MultiLineField(
         max_length=2000,
         required=False,
         label="Note to the reviewers",
@@ -238,7 +265,7 @@ class BrokenLinkForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what is wrong with the link."},
     )
-    note = TextField(
+    note = MultiLineField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -254,7 +281,7 @@ class BrokenLinkForm(forms.Form):
 
 
 class ModeratorNoteForm(forms.Form):
-    note = TextField(
+    note = MultiLineField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),

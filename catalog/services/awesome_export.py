@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from catalog.markdown import markdown_text
 from catalog.models import Category, ResearchGroup, Resource, ResourceLink
 from catalog.services.awesome_import import DEFAULT_GROUPS_SECTION
+from catalog.text import clean_single_line
 
 BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
 LIST_DESCRIPTION = (
@@ -29,6 +30,8 @@ GROUPS_DESCRIPTION = "Labs and communities behind some of the resources above."
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 FINAL_PUNCTUATION = (".", "!", "?", "…")
 CLOSING_QUOTES = ('"', "”", "'")
+# What cannot stand in a link destination, percent-encoded (stored URLs may predate validation).
+URL_ESCAPES = {" ": "%20", "<": "%3C", ">": "%3E"}
 
 
 def awesome_export(*, site_url: str = "") -> str:
@@ -55,7 +58,7 @@ def awesome_export(*, site_url: str = "") -> str:
     out.write("## Contents\n\n")
     out.writelines(f"- [{escape(name)}](#{heading_anchor(name)})\n" for name in headings)
     for category in categories:
-        out.write(f"\n## {category.name}\n\n")
+        out.write(f"\n## {clean_single_line(category.name)}\n\n")
         if description := plain_text(category.description):
             out.write(f"{escape(sentence(description))}\n\n")
         out.writelines(
@@ -121,11 +124,13 @@ def plain_text(markdown_source: str) -> str:
 
 
 def escape(text: str) -> str:
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """``text`` on one line, as markdown that shows it as typed."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", clean_single_line(text))
 
 
 def link_destination(url: str) -> str:
     """The URL as a markdown link destination; angle brackets when parentheses don't balance."""
+    url = "".join(URL_ESCAPES.get(character, character) for character in clean_single_line(url))
     depth = 0
     for character in url:
         depth += {"(": 1, ")": -1}.get(character, 0)
