@@ -176,7 +176,8 @@ def ris(resource, key: str | None = None) -> str:
         fields.append(("T2", venue))
     if key_identity.startswith("doi:"):
         fields.append(("DO", key_identity.removeprefix("doi:")))
-    fields.append(("UR", resource.url))
+    # Readers split UR at ";" into several addresses: one address keeps its own.
+    fields.append(("UR", one_line(resource.url).replace(";", "%3B")))
     fields.append(("ER", ""))
     # RIS wants "TAG  - value" lines ending in CR LF.
     return "".join(f"{tag}  - {one_line(value)}".rstrip() + "\r\n" for tag, value in fields)
