@@ -44,7 +44,7 @@ def _drop_forbidden_references(state) -> None:
                 continue
             if match := NUMERIC_REFERENCE.fullmatch(token.markup):
                 code = int(match[1], 16) if match[1] else int(match[2])
-                if code > 0x10FFFF or code == 0 or FORBIDDEN.match(chr(code)):
+                if code == 0 or code > 0x10FFFF or clean_multiline(chr(code)) != chr(code):
                     token.content = ""
 
 

@@ -172,3 +172,41 @@ def test_resource_list_links_to_citations_of_the_filtered_list(client, namesakes
     content = response.content.decode()
     assert 'href="/resources/export.bib?tag=superposition"' in content
     assert 'href="/resources/export.ris?tag=superposition"' in content
+
+
+FORGED_BIBTEX = 'Nice paper}} @misc(injected2024, url = "https://evil.example/bib")'
+FORGED_RIS = "Nice paper\r\nTY  - JOUR\r\nUR  - https://evil.example/\r\nER  - "
+
+
+def test_bibtex_title_closing_braces_cannot_forge_an_entry(client, namesakes):
+    # Issue 9, finding 5: "\}" still closes a brace for BibTeX, so the title ended early.
+    first = namesakes[0]
+    Resource.objects.filter(pk=first.pk).update(title=FORGED_BIBTEX, authors="A}, B{ \\")
+
+    single = parse_bibtex(client.get(f"/resources/{first.slug}/cite.bib").content.decode())
+    everything = parse_bibtex(client.get("/resources/export.bib").content.decode())
+
+    assert len(single) == 1
+    assert single[0]["title"] == (
+        r'{Nice paper\textbraceright{}\textbraceright{} @misc(injected2024, url = "https://evil.example/bib")}'
+    )
+    assert single[0]["url"] == first.url
+    assert len(everything) == 3
+    assert not any("injected" in entry.key for entry in everything)
+
+
+@pytest.mark.parametrize("field", ["title", "authors", "venue"])
+def test_ris_line_breaks_cannot_forge_a_record(client, namesakes, field):
+    # Issue 9, finding 6: CR LF in a single-line field started a new record.
+    first = namesakes[0]
+    Resource.objects.filter(pk=first.pk).update(**{field: FORGED_RIS})
+
+    records = rispy.loads(client.get("/resources/export.ris").content.decode())
+    single = rispy.loads(client.get(f"/resources/{first.slug}/cite.ris").content.decode())
+
+    assert len(records) == 3
+    assert len(single) == 1
+    assert all(record["urls"] != ["https://evil.example/"] for record in records)
+    key = {"title": "title", "authors": "authors", "venue": "secondary_title"}[field]
+    value = single[0][key][0] if field == "authors" else single[0][key]
+    assert value == "Nice paper TY  - JOUR UR  - https://evil.example/ ER  -"

@@ -101,3 +101,49 @@ def test_sitemap_lists_every_public_page_and_nothing_else(client):
     assert absolute(draft.get_absolute_url()) not in locations
     assert absolute(archived.get_absolute_url()) not in locations
     assert absolute("/tags/draft-only/") not in locations
+
+
+FEEDS = [
+    "/feeds/latest.rss",
+    "/feeds/latest.atom",
+    "/feeds/tags/circuits.rss",
+    "/feeds/categories/papers.atom",
+]
+
+
+@pytest.mark.parametrize("reference", ["&#8;", "&#x8;", "&#xFFFE;", "&#xFFFF;", "&#0;", "&#12;"])
+def test_feeds_stay_well_formed_with_a_reference_to_a_forbidden_character(client, reference):
+    # Issue 9, finding 4: "&#8;" made every feed answer 500, "&#xFFFE;" made them ill-formed.
+    papers = CategoryFactory(name="Papers", slug="papers")
+    ResourceFactory(
+        title="Quiet paper", description=f"Looks {reference} normal.", category=papers,
+        tags=["circuits"],
+    )  # fmt: skip
+
+    for address in FEEDS:
+        response = client.get(address)
+        assert response.status_code == 200
+        root = ET.fromstring(response.content)
+        description = next(
+            element.text
+            for element in root.iter()
+            if element.tag in ("description", f"{ATOM}summary") and "Looks" in (element.text or "")
+        )
+        assert "Looks  normal." in description
+
+
+def test_feeds_drop_control_characters_stored_before_they_were_refused(client):
+    papers = CategoryFactory(name="Papers", slug="papers")
+    resource = ResourceFactory(category=papers, tags=["circuits"])
+    # As old data could be: past the model's rules.
+    Resource.objects.filter(pk=resource.pk).update(
+        title="Back\x08space \ufffe paper", description="Bell\x07 and \x1b escape.",
+        authors="Ada\x0bLovelace",
+    )  # fmt: skip
+    Category.objects.filter(pk=papers.pk).update(name="Pa\x08pers")
+
+    for address in FEEDS:
+        response = client.get(address)
+        assert response.status_code == 200
+        ET.fromstring(response.content)
+    assert rss_titles(client, "/feeds/latest.rss") == ["Backspace  paper"]
