@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("catalog.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("accounts/", include("submissions.account_urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("submissions.urls")),
     path("", include("catalog.urls")),
 ]
