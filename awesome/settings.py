@@ -215,6 +215,9 @@ LOGIN_REDIRECT_URL = "submissions:mine"
 LOGOUT_REDIRECT_URL = "catalog:home"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Sessions last as Django's do (two weeks), with no "remember me" box to tick.
+ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 # Mandatory: without it allauth can only refuse a taken address by saying so.

@@ -4,7 +4,11 @@ failures, password change and reset: django-allauth and django-axes as set up
 in awesome/settings.py and accounts/.
 """
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -239,3 +243,63 @@ def test_unconfirmed_account_cannot_propose_and_is_offered_the_link_again(client
     )
     assert mail.outbox[0].to == ["ada@example.org"]
     assert "http://127.0.0.1:8000/accounts/confirm-email/" in mail.outbox[0].body
+
+
+PROVIDERS_PAGE = """
+from django.test import Client
+page = Client().get("/accounts/login/").content.decode()
+print("GitHub</button>" in page, "/accounts/github/login/" in page, "/accounts/orcid/login/" in page)
+"""
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    """manage.py in a fresh process, whose settings read ``env`` (providers come from it)."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("GITHUB_", "ORCID_", "DATABASE_URL"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env={**environment, "ENV_FILE": "", "DEBUG": "1", "ALLOWED_HOSTS": "testserver", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory):
+    path = tmp_path_factory.mktemp("providers") / "db.sqlite3"
+    result = manage("migrate", "--verbosity", "0", DATABASE_URL=f"sqlite:///{path}")
+    assert result.returncode == 0, result.stderr
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ({}, "False False False"),
+        ({"GITHUB_CLIENT_ID": "id", "GITHUB_CLIENT_SECRET": "secret"}, "True True False"),
+        (
+            {
+                "GITHUB_CLIENT_ID": "id",
+                "GITHUB_CLIENT_SECRET": "secret",
+                "ORCID_CLIENT_ID": "id",
+                "ORCID_CLIENT_SECRET": "secret",
+            },
+            "True True True",
+        ),
+        ({"GITHUB_CLIENT_ID": "id"}, "False False False"),  # half a key is none
+    ],
+)
+def test_login_offers_github_and_orcid_only_when_their_keys_are_set(
+    migrated_database, keys, expected
+):
+    result = manage(
+        "shell", "--no-imports", "-c", PROVIDERS_PAGE, DATABASE_URL=migrated_database, **keys
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
