@@ -16,4 +16,5 @@ max_requests = 100_000
 max_requests_jitter = 10_000
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Proxies whose X-Forwarded-* headers are believed: none unless named, as in Django's settings.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")

@@ -84,12 +84,18 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "django_filters",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
     "axes",
+    "accounts",
     "catalog",
     "submissions",
 ]
 
 MIDDLEWARE = [
+    # First: every later layer sees forwarded headers only from a trusted proxy.
+    "awesome.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "catalog.middleware.PublicPageCacheMiddleware",
@@ -98,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes requires: it turns a refused login into the lockout page.
@@ -195,32 +202,104 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Accounts. django-axes refuses logins after repeated failures, counted per
-# account and per address separately, until the cool-off has passed.
+# Accounts: django-allauth signs up, logs in, verifies addresses and resets
+# passwords; django-axes locks out password guessing, in the database so that
+# every process shares the count (README, "Security").
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_RESET_ON_SUCCESS = True
-# Failures are what lockouts need; a log of every successful login is not kept.
-AXES_DISABLE_ACCESS_LOG = True
-AXES_CLIENT_IP_CALLABLE = "submissions.accounts.client_ip"
-# Proxies whose X-Forwarded-For the lockout trusts: gunicorn's list, from the same variable.
-FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "submissions:mine"
 LOGOUT_REDIRECT_URL = "catalog:home"
+
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Sessions last as Django's do (two weeks), with no "remember me" box to tick.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+# Mandatory: without it allauth can only refuse a taken address by saying so.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an unknown address sends nothing: no mail to strangers on request.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_USERNAME_MIN_LENGTH = 2
+ACCOUNT_USERNAME_VALIDATORS = "accounts.names.USERNAME_VALIDATORS"
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_RATE_LIMITS = {
+    # Per address, and per address or account where a form names one ("key").
+    "signup": "5/h/ip,20/d/ip",
+    "login": "30/m/ip",
+    # Failures per address over every account; per account and address is axes'.
+    "login_failed": "20/15m/ip",
+    "reset_password": "5/h/ip,3/h/key",
+    "reset_password_from_key": "20/h/ip",
+    "confirm_email": "1/3m/key,10/h/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+
+# Lockouts count failures per (account, address): a guesser is stopped without
+# locking the account's owner out elsewhere, and no successful login (someone
+# else's, or the guesser's own) wipes anybody's failures. A password reset does.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_identity"
+AXES_CLIENT_IP_CALLABLE = "awesome.proxies.client_ip"
+# Failures are what lockouts need; a log of every successful login is not kept.
+AXES_DISABLE_ACCESS_LOG = True
+
+# GitHub and ORCID log-in, each offered only when its keys are set.
+SOCIALACCOUNT_PROVIDERS = {}
+if os.environ.get("GITHUB_CLIENT_ID") and os.environ.get("GITHUB_CLIENT_SECRET"):
+    INSTALLED_APPS.append("allauth.socialaccount.providers.github")
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [
+            {
+                "client_id": os.environ["GITHUB_CLIENT_ID"],
+                "secret": os.environ["GITHUB_CLIENT_SECRET"],
+            }
+        ],
+        "SCOPE": ["read:user", "user:email"],
+    }
+if os.environ.get("ORCID_CLIENT_ID") and os.environ.get("ORCID_CLIENT_SECRET"):
+    INSTALLED_APPS.append("allauth.socialaccount.providers.orcid")
+    SOCIALACCOUNT_PROVIDERS["orcid"] = {
+        "APPS": [
+            {
+                "client_id": os.environ["ORCID_CLIENT_ID"],
+                "secret": os.environ["ORCID_CLIENT_SECRET"],
+            }
+        ],
+        "BASE_DOMAIN": os.environ.get("ORCID_BASE_DOMAIN", "orcid.org"),
+        "MEMBER_API": False,
+    }
+# A new account from GitHub or ORCID still picks its username on the sign-up form,
+# where the look-alike check runs; addresses the provider vouches for count as verified.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+# Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: none unless
+# named (comma-separated addresses). gunicorn reads the same variable.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS")
 
 # Proposals: how many one account may send in a day and have waiting at once.
 SUBMISSIONS_DAILY_LIMIT = env_int("SUBMISSIONS_DAILY_LIMIT", 10)
 SUBMISSIONS_PENDING_LIMIT = env_int("SUBMISSIONS_PENDING_LIMIT", 20)
 
-# Absolute links in mail (the review queue, a proposal) start with this.
+# Every absolute link in mail (the review queue, a proposal, a password reset,
+# an address to verify) starts with this, never with the Host a request named.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Internationalization

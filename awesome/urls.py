@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from catalog.admin_dates import guard_date_drill_downs
 from catalog.admin_views import data_quality
 from catalog.sitemaps import SITEMAPS
 
 admin.site.site_header = "awesome curation"
 admin.site.site_title = "awesome admin"
 admin.site.index_title = "Catalog and review queue"
+guard_date_drill_downs(admin.site)
 
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer first.
@@ -15,7 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("catalog.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("accounts/", include("submissions.account_urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("submissions.urls")),
     path("", include("catalog.urls")),
 ]

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.services.data_quality import MIN_TAGS, data_quality_report
 
 
-@require_GET
+@require_safe
 def data_quality(request):
     """The data-quality report, for staff who may view resources (wrapped in admin_view)."""
     if not request.user.has_perm("catalog.view_resource"):

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.citations import author_names
 from catalog.facets import categories_with_counts, groups_with_counts, published_tags
@@ -104,7 +104,7 @@ def page_from(paginator, params, notices):
     return paginator.page(number)
 
 
-@require_GET
+@require_safe
 def api_root(request):
     """What the API offers. Public."""
     return api_response(
@@ -115,7 +115,7 @@ def api_root(request):
     )
 
 
-@require_GET
+@require_safe
 def resource_list(request):
     """
     Published resources, filtered and sorted like the list page (q, tag,
@@ -149,7 +149,7 @@ def resource_list(request):
     )
 
 
-@require_GET
+@require_safe
 def resource_detail(request, slug):
     """One published resource; any other is a 404. Public."""
     resource = with_everything(Resource.objects.published()).filter(slug=slug).first()
@@ -158,7 +158,7 @@ def resource_detail(request, slug):
     return api_response(resource_data(request, resource))
 
 
-@require_GET
+@require_safe
 def tag_list(request):
     """Tags of published resources with their counts, most used first. Public."""
     tags = [
@@ -175,7 +175,7 @@ def tag_list(request):
     return api_response({"count": len(tags), "results": tags})
 
 
-@require_GET
+@require_safe
 def category_list(request):
     """Categories in their order, with their published resource counts. Public."""
     categories = [
@@ -191,7 +191,7 @@ def category_list(request):
     return api_response({"count": len(categories), "results": categories})
 
 
-@require_GET
+@require_safe
 def group_list(request):
     """Research groups with their links and published resource counts. Public."""
     groups = [

@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.citations import (
     CITABLE_CATEGORIES,
@@ -34,7 +34,7 @@ def file_response(text, content_type, filename):
     return response
 
 
-@require_GET
+@require_safe
 def resources_bibtex(request):
     """
     BibTeX for the papers and surveys of any filtered list (the list page's
@@ -51,7 +51,7 @@ def resources_bibtex(request):
     return file_response(text, BIBTEX_TYPE, "resources.bib")
 
 
-@require_GET
+@require_safe
 def resources_ris(request):
     """The same list as ``resources_bibtex``, as RIS. Public."""
     resources, _, _ = citable_resources(request)
@@ -69,13 +69,13 @@ def citation_response(request, slug, cite, content_type, extension):
     return file_response(text, content_type, f"{resource.slug}.{extension}")
 
 
-@require_GET
+@require_safe
 def resource_bibtex(request, slug):
     """The BibTeX entry of a published paper or survey, as a file. Public."""
     return citation_response(request, slug, bibtex, BIBTEX_TYPE, "bib")
 
 
-@require_GET
+@require_safe
 def resource_ris(request, slug):
     """The RIS record of a published paper or survey, as a file. Public."""
     return citation_response(request, slug, ris, RIS_TYPE, "ris")

@@ -102,7 +102,8 @@ class PublicPageCacheMiddleware:
 
     def cache_key(self, request) -> str:
         varying = "|".join(request.headers.get(name, "") for name in VARYING_HEADERS)
-        identity = f"{request.get_full_path()}|{varying}|{request.get_host()}"
+        # The scheme too: a page rendered for https holds https absolute links.
+        identity = f"{request.scheme}|{request.get_full_path()}|{varying}|{request.get_host()}"
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
         return f"page:{request.catalog_version}:{digest}"
 

@@ -1,12 +1,12 @@
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog import stats
 from catalog.models import Resource
 from submissions.stats import proposal_activity
 
 
-@require_GET
+@require_safe
 def stats_page(request):
     """Charts of the published catalog, each with a table of its figures. Public."""
     return render(

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.cache import cached_for_version, catalog_version
 from catalog.citations import bibtex, catalog_citation_keys, is_citable
@@ -32,7 +32,8 @@ FILTER_NOTICES = {
 
 def page_notice(asked, page) -> str:
     """What to tell a visitor whose page number could not be used, if anything."""
-    if asked is None or (asked.strip().isdigit() and int(asked) == page.number):
+    # isascii too: "²".isdigit() is true, but int("²") fails.
+    if asked is None or (asked.isascii() and asked.strip().isdigit() and int(asked) == page.number):
         return ""
     shown = "the last page" if page.number == page.paginator.num_pages else "the first page"
     if page.paginator.num_pages == 1:
@@ -45,7 +46,7 @@ def paginate(request, queryset):
     return Paginator(queryset, RESOURCES_PER_PAGE).get_page(request.GET.get("page"))
 
 
-@require_GET
+@require_safe
 def home(request):
     """What the site is, with ways in: search, categories, featured, new, tags, groups. Public."""
     facets = facets_for(request)
@@ -163,7 +164,7 @@ def wants_fragment(request) -> bool:
     )
 
 
-@require_GET
+@require_safe
 def resource_list(request):
     """
     Published resources, filtered, searched, sorted and paginated by the query
@@ -211,7 +212,7 @@ def resource_list(request):
     return response
 
 
-@require_GET
+@require_safe
 def resource_detail(request, slug):
     """One published resource; drafts and archived resources are a 404. Public."""
     resource = get_object_or_404(
@@ -246,14 +247,14 @@ def resource_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def tag_index(request):
     """Every tag in use on a published resource, with counts. Public."""
     tags = sorted(facets_for(request).tags, key=lambda tag: tag.name)
     return render(request, "catalog/tag_index.html", {"tags": tags})
 
 
-@require_GET
+@require_safe
 def tag_detail(request, slug):
     """Published resources with one tag. Public; a tag no published resource has is a 404."""
     tag = facets_for(request).tags_by_slug.get(slug)
@@ -267,7 +268,7 @@ def tag_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def category_detail(request, slug):
     """Published resources of one category. Public."""
     category = facets_for(request).categories_by_slug.get(slug)
@@ -281,13 +282,13 @@ def category_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def group_index(request):
     """The research groups, with how many published resources each has. Public."""
     return render(request, "catalog/group_index.html", {"groups": facets_for(request).groups})
 
 
-@require_GET
+@require_safe
 def group_detail(request, slug):
     """A research group and its published resources. Public."""
     group = facets_for(request).groups_by_slug.get(slug)
@@ -301,7 +302,7 @@ def group_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap_url = request.build_absolute_uri(reverse("sitemap"))
     lines = [
@@ -313,7 +314,7 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says; send them to the real one."""
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -111,13 +111,17 @@ def fresh_database() -> str:
 
 
 SETUP_USERS = f"""
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 User = get_user_model()
 moderator = User.objects.create_superuser("load-moderator", "moderator@example.org", "{PASSWORD}")
 moderator.groups.add(Group.objects.get(name="Moderators"))
 for number in range({SUBMITTERS}):
-    User.objects.create_user(f"load-submitter-{{number}}", f"s{{number}}@example.org", "{PASSWORD}")
+    user = User.objects.create_user(
+        f"load-submitter-{{number}}", f"s{{number}}@example.org", "{PASSWORD}"
+    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
 """
 
 
@@ -150,7 +154,9 @@ class Browser:
             return error.code, error.headers.get("Location", "")
 
     def log_in(self, username, login_path="/accounts/login/"):
-        status, _ = self.post(login_path, {"username": username, "password": PASSWORD})
+        # "login" for the site's form, "username" for the admin's.
+        fields = {"login": username, "username": username, "password": PASSWORD}
+        status, _ = self.post(login_path, fields)
         if status != 302:
             sys.exit(f"{username} could not log in (HTTP {status}).")
 

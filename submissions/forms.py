@@ -1,4 +1,4 @@
-"""Forms for accounts and proposals. Every error says what to fix."""
+"""Forms for proposals. Every error says what to fix."""
 
 import ipaddress
 import re
@@ -6,8 +6,6 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
 from django.utils import timezone
@@ -141,27 +139,6 @@ class TagsField(LineField):
         if len(names) > MAX_TAGS:
             raise ValidationError(f"Give at most {MAX_TAGS} tags (you gave {len(names)}).")
         return names
-
-
-class SignupForm(UserCreationForm):
-    email = forms.EmailField(
-        max_length=254,
-        help_text="For the outcome of your proposals and for resetting your password. "
-        "Never shown to anyone.",
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ["username", "email"]
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        validate_readable_text(email)
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                "An account already uses this address. Log in, or reset its password."
-            )
-        return email
 
 
 class ProposalForm(forms.Form):

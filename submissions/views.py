@@ -1,15 +1,17 @@
-"""Sign-up, proposals and "my proposals". Every view but sign-up needs a logged-in account."""
+"""
+Proposals and "my proposals". Every view needs a logged-in account; sending a
+proposal also needs a confirmed email address.
+"""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import verified_email_required
 from catalog.models import Resource
-from submissions.forms import BrokenLinkForm, ProposalForm, SignupForm
+from submissions.forms import BrokenLinkForm, ProposalForm
 from submissions.models import Submission, resource_values
 from submissions.services import (
     DuplicateWork,
@@ -22,23 +24,10 @@ from submissions.services import (
 Kind = Submission.Kind
 
 
-def signup(request):
-    """Create an account and log it in. Public; a logged-in visitor goes to their proposals."""
-    next_url = _safe_next(request)
-    if request.user.is_authenticated:
-        return redirect(next_url or "submissions:mine")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}: your account is ready.")
-        return redirect(next_url or "submissions:mine")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
-
-
 @login_required
+@verified_email_required
 def create(request):
-    """Propose a new resource. Logged-in accounts."""
+    """Propose a new resource. Logged-in accounts with a confirmed address."""
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _submit(
@@ -57,6 +46,7 @@ def create(request):
 
 
 @login_required
+@verified_email_required
 def correct(request, slug):
     """Propose a correction to a published resource, starting from its current values."""
     resource = get_object_or_404(Resource.objects.published().with_related(), slug=slug)
@@ -87,8 +77,9 @@ def correct(request, slug):
 
 
 @login_required
+@verified_email_required
 def report(request, slug):
-    """Report that a published resource's link is broken. Logged-in accounts."""
+    """Report that a published resource's link is broken. Accounts with a confirmed address."""
     resource = get_object_or_404(Resource.objects.published(), slug=slug)
     form = BrokenLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -122,6 +113,7 @@ def mine(request):
 
 
 @login_required
+@verified_email_required
 def edit(request, pk):
     """Edit and resubmit a proposal sent back for changes. Its submitter only; others get 404."""
     submission = get_object_or_404(Submission.objects.for_user(request.user), pk=pk)
@@ -211,12 +203,3 @@ def _submit(request, form, send, success=None):
         success or "Thank you: your proposal is waiting for review. You will hear by email.",
     )
     return redirect("submissions:mine")
-
-
-def _safe_next(request) -> str:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return ""

@@ -47,6 +47,7 @@ class ResourceFactory(DjangoModelFactory):
 
 # Accounts and proposals.
 
+from allauth.account.models import EmailAddress  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group, Permission  # noqa: E402
 
@@ -76,6 +77,12 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"reader{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """A confirmed address, as every account that may propose has (``verified=False``: none)."""
+        if create and self.email and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
 
     class Params:
         staff = factory.Trait(is_staff=True)

@@ -26,7 +26,7 @@ MODERATORS = [ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 200]
 MINE = "/proposals/"
 MATRIX = [
     ("signup", "get", "/accounts/signup/", [200, MINE, MINE, MINE, MINE]),
-    ("login", "get", "/accounts/login/", ANYONE),
+    ("login", "get", "/accounts/login/", [200, MINE, MINE, MINE, MINE]),
     ("logout", "post", "/accounts/logout/", ["/"] * 5),
     ("password change", "get", "/accounts/password_change/", MEMBERS),
     ("password reset", "get", "/accounts/password_reset/", ANYONE),

@@ -244,13 +244,13 @@ def test_signup_with_nul_bytes_gives_a_form_error(client, field):
         "password2": "correct horse battery staple",
     }
     data[field] = data[field][:3] + "\x00" + data[field][3:]
-    response = client.post(reverse("signup"), data)
+    response = client.post(reverse("account_signup"), data)
     assert response.status_code == 200
     assert f'id="id_{field}_error"' in response.content.decode()
 
 
 def test_login_with_nul_bytes_is_refused_without_a_server_error(client):
-    response = client.post(reverse("login"), {"username": "ad\x00a", "password": "x\x00y"})
+    response = client.post(reverse("account_login"), {"login": "ad\x00a", "password": "x\x00y"})
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.content.decode()
 

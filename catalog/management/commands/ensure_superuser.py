@@ -1,5 +1,6 @@
 import os
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -31,5 +32,8 @@ class Command(BaseCommand):
             validate_password(password, user)
         except ValidationError as error:
             raise CommandError("Admin password refused: " + " ".join(error.messages)) from error
-        User.objects.create_superuser(username=username, email=email, password=password)
+        user = User.objects.create_superuser(username=username, email=email, password=password)
+        if email:
+            # The operator named the address: it needs no confirmation mail to log in.
+            EmailAddress.objects.create(user=user, email=email.lower(), primary=True, verified=True)
         self.stdout.write(f"Admin account “{username}” created.")
