@@ -223,6 +223,15 @@ SUBMISSIONS_PENDING_LIMIT = env_int("SUBMISSIONS_PENDING_LIMIT", 20)
 # Absolute links in mail (the review queue, a proposal) start with this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Outbound requests (catalog.sources.http): every request the server makes
+# names itself with this User-Agent, and never goes to a loopback, private or
+# otherwise non-public address unless FETCH_ALLOW_PRIVATE_NETWORKS is set (tests,
+# and intranet deployments whose catalog links point inside).
+FETCH_USER_AGENT = os.environ.get(
+    "FETCH_USER_AGENT", f"awesome-llm-interpretability/1.0 (+{SITE_URL}/)"
+)
+FETCH_ALLOW_PRIVATE_NETWORKS = env_bool("FETCH_ALLOW_PRIVATE_NETWORKS", default=False)
+
 # Internationalization
 
 LANGUAGE_CODE = "en-us"
