@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "axes",
+    "django_tasks_db",
     "catalog",
     "submissions",
 ]
@@ -168,6 +169,28 @@ CACHES["local"] = {
     "OPTIONS": {"MAX_ENTRIES": 500},
 }
 
+# Background tasks (django.tasks): mail, link checks, proposal URL checks. The
+# database backend needs nothing more than the database (`make run` starts its
+# worker beside gunicorn); "rq" queues them in Redis (REDIS_URL, or
+# TASKS_REDIS_URL) for RQ workers on any number of machines; "immediate" runs
+# each task at once in the process that queued it (the tests).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "rq":
+    TASKS_REDIS_URL = os.environ.get("TASKS_REDIS_URL", "") or REDIS_URL
+    if not TASKS_REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL).")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
+    )
+
 # Anonymous visitors get public pages from the cache, keyed by the catalog's
 # version so that any change shows at once (catalog.middleware). 0 turns it off.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
@@ -231,6 +254,12 @@ FETCH_USER_AGENT = os.environ.get(
     "FETCH_USER_AGENT", f"awesome-llm-interpretability/1.0 (+{SITE_URL}/)"
 )
 FETCH_ALLOW_PRIVATE_NETWORKS = env_bool("FETCH_ALLOW_PRIVATE_NETWORKS", default=False)
+
+# Link health (catalog.sources.link_check). A run is inconclusive, and changes
+# nothing, when the canary (a URL that always answers, if set) does not; a link
+# is broken after failures on 3 checks at least LINK_BROKEN_MIN_HOURS apart.
+LINK_CHECK_CANARY_URL = os.environ.get("LINK_CHECK_CANARY_URL", "")
+LINK_BROKEN_MIN_HOURS = env_int("LINK_BROKEN_MIN_HOURS", 24)
 
 # Internationalization
 

@@ -12,9 +12,7 @@ import time
 import pytest
 
 from catalog.sources.http import Outcome, fetch, fetch_json, refusal_reason
-from tests.local_http import LocalServer, ServerState
-
-PUBLIC = "93.184.215.14"  # stands for any public address; never actually contacted
+from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState
 
 
 @pytest.fixture(scope="module")
@@ -34,35 +32,6 @@ def server(servers):
 @pytest.fixture
 def private_refused(settings):
     settings.FETCH_ALLOW_PRIVATE_NETWORKS = False
-
-
-class FakeNetwork:
-    """Names resolve to what ``answers`` says, and PUBLIC leads to a loopback server."""
-
-    def __init__(self, monkeypatch, answers, route_to):
-        self.answers, self.route_to = list(answers), route_to
-        self.lookups: list[str] = []
-        self.connections: list[tuple[str, int]] = []
-        real_create_connection = socket.create_connection
-
-        real_getaddrinfo = socket.getaddrinfo
-
-        def getaddrinfo(host, port, *args, **kwargs):
-            if host == "127.0.0.1":  # the real connect below, to the loopback server
-                return real_getaddrinfo(host, port, *args, **kwargs)
-            self.lookups.append(host)
-            address = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
-
-        def create_connection(address, *args, **kwargs):
-            self.connections.append(address)
-            if address[0] == PUBLIC:
-                address = ("127.0.0.1", self.route_to.server_address[1])
-            return real_create_connection(address, *args, **kwargs)
-
-        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-        monkeypatch.setattr(socket, "create_connection", create_connection)
 
 
 def test_fetch_answers_with_status_headers_and_body(server):
