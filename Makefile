@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` serves the site, `make test` runs the suite.
+# Two commands for a newcomer: `make run` serves the site (and runs its task
+# worker), `make test` runs the suite.
 # Both build the virtual environment first, with the Python named in .python-version.
 
 SHELL := /bin/bash
@@ -66,7 +67,8 @@ run: install .env
 		echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='choose-a-long-one' make run"; \
 	fi
 	@echo
-	@SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
+	@# gunicorn and the task worker side by side; Ctrl-C stops both.
+	@SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" exec $(PY) manage.py serve --bind $(HOST):$(PORT)
 
 superuser: install .env
 	@$(PY) manage.py migrate --noinput
