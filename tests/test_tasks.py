@@ -21,9 +21,7 @@ from submissions.services import submission_approve
 from tests.factories import SubmissionFactory, UserFactory
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DATABASE_TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 def database_url() -> str:
