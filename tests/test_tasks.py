@@ -134,3 +134,32 @@ def test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both():
     assert serve.returncode == 0, output
     assert "Stopped." in output
     assert not any(alive(pid) for pid in children)
+
+
+def redis_reachable(host="127.0.0.1", port=6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.django_db(transaction=True)
+def test_the_rq_backend_queues_in_redis_and_its_worker_runs_the_task():
+    UserFactory(username="mod", email="mod@example.org", moderator=True)
+    SubmissionFactory()
+    env = environment(TASKS_BACKEND="rq", REDIS_URL="redis://127.0.0.1:6379/4")
+
+    queued = subprocess.run(
+        [sys.executable, "manage.py", "notify_moderators", "--enqueue"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "task_worker", "--batch"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert "Queued the moderators' digest" in queued.stdout, queued.stderr
+    assert worker.returncode == 0, worker.stderr
+    assert "Subject: [awesome] 1 proposal waiting for review" in worker.stdout

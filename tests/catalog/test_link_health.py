@@ -211,3 +211,15 @@ def test_exemptions_are_kept_in_the_admin(staff_client):
 
     assert response.status_code == 302
     assert LinkCheckExemption.objects.get().domain == "example.org"
+
+
+def test_check_links_can_leave_the_run_to_the_task_worker(server):
+    resource = ResourceFactory(url=server.url + "/ok")
+
+    # Tests run tasks where they are queued, so the run is over when this returns.
+    output = check_links("--enqueue")
+
+    assert "Queued the link check" in output
+    assert LinkCheckRun.objects.get().ok == 1
+    resource.refresh_from_db()
+    assert resource.link_result == "ok"
