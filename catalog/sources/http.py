@@ -385,6 +385,8 @@ def _send(url, addresses, method, headers, clock, max_bytes) -> _Answer:
         raise _Failure(Outcome.PROTOCOL_ERROR, f"the answer broke off: {error!r}") from None
     except httpcore.UnsupportedProtocol as error:
         raise _Failure(Outcome.REFUSED, str(error)) from None
+    except (ValueError, UnicodeError) as error:  # a header or URL h11 will not send
+        raise _Failure(Outcome.REFUSED, f"not sendable: {error}") from None
 
 
 def _read(response, max_bytes: int) -> tuple[bytes, bool]:
