@@ -30,7 +30,9 @@ Whatever the URL or the servers do:
   of it, so a server trickling its headers cannot hold a request past it;
 - at most ``max_bytes`` of body are kept (``truncated`` says more was sent), and
   no compression is asked for, so the cap is on what the server sends;
-- one User-Agent, ``settings.FETCH_USER_AGENT``, which callers cannot replace.
+- one User-Agent, ``settings.FETCH_USER_AGENT``, which callers cannot replace;
+- a caller's credentials (Authorization, Cookie) go to the URL's own origin only,
+  never on to another one a redirect names.
 
 ``fetch`` never raises for anything a URL or a server can do: each failure is an
 ``Outcome`` with a short ``detail``.
@@ -204,6 +206,10 @@ def fetch(
             return result(Outcome.TOO_MANY_REDIRECTS, f"more than {max_redirects} redirects")
         if answer.status == 303 and method != "HEAD":
             method = "GET"
+        if _origin(httpx.URL(following)) != _origin(target):
+            # Credentials meant for one server never go on to another.
+            for name in ("Authorization", "Proxy-Authorization", "Cookie"):
+                request_headers.pop(name, None)
         current = following
 
 
@@ -299,6 +305,10 @@ def _request_headers(headers: dict[str, str] | None) -> httpx.Headers:
     merged["Accept-Encoding"] = "identity"  # the byte cap is on what we keep
     merged.pop("Host", None)  # always the URL's own
     return merged
+
+
+def _origin(url: httpx.URL) -> tuple:
+    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
 
 
 def _parse(url: str) -> httpx.URL:

@@ -282,3 +282,36 @@ def test_fetch_refuses_a_redirect_to_a_name_resolving_privately(
 
     assert result.outcome == Outcome.REFUSED
     assert network.lookups == ["public.example", "metadata.internal"]
+
+
+def test_fetch_keeps_credentials_for_the_origin_they_were_meant_for():
+    received = []
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        for _ in range(2):
+            connection, _ = listener.accept()
+            with connection:
+                request = connection.recv(4096).decode()
+                received.append(request)
+                if request.startswith("GET /start"):
+                    location = f"http://localhost:{port}/next"
+                    connection.sendall(
+                        f"HTTP/1.1 302 Found\r\nLocation: {location}\r\n"
+                        "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+                    )
+                else:
+                    connection.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    # 127.0.0.1 and localhost are two origins, though one server.
+    result = fetch(f"http://127.0.0.1:{port}/start", headers={"Authorization": "token secret"})
+    thread.join(2)
+    listener.close()
+
+    assert result.status == 204
+    assert "Authorization: token secret" in received[0]
+    assert "secret" not in received[1]
