@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.models import LinkCheckExemption, LinkCheckRun, Resource
 from catalog.sources.link_check import CheckSettings, links_check
 from tests.factories import ResourceFactory
-from tests.local_http import LocalServer, ServerState
+from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +223,23 @@ def test_check_links_can_leave_the_run_to_the_task_worker(server):
     assert LinkCheckRun.objects.get().ok == 1
     resource.refresh_from_db()
     assert resource.link_result == "ok"
+
+
+def test_check_links_never_asks_a_non_public_address(server, settings, monkeypatch):
+    settings.FETCH_ALLOW_PRIVATE_NETWORKS = False
+    server.state.reset()
+    on_loopback = ResourceFactory(url=server.url + "/ok")
+    FakeNetwork(monkeypatch, answers=[PUBLIC], route_to=server)
+    port = server.server_address[1]
+    redirecting = ResourceFactory(
+        url=f"http://public.example:{port}/redirect?to=http://127.0.0.1:{port}/ok"
+    )
+
+    check_links()
+
+    on_loopback.refresh_from_db()
+    redirecting.refresh_from_db()
+    assert (on_loopback.link_result, on_loopback.link_status) == ("error", None)
+    assert "not a public address" in on_loopback.link_detail
+    assert (redirecting.link_result, redirecting.link_status) == ("error", None)
+    assert server.state.hits_for("/ok") == []
