@@ -193,3 +193,18 @@ class FakeNetwork:
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
         monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
+def black_hole(monkeypatch):
+    """A network that swallows every connection attempt, as a dead uplink or firewall does."""
+
+    def create_connection(address, timeout=None, *args, **kwargs):
+        time.sleep(timeout or 0)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port))],
+    )
+    monkeypatch.setattr(socket, "create_connection", create_connection)

@@ -73,8 +73,9 @@ class Outcome(StrEnum):
     TOO_MANY_REDIRECTS = "too_many_redirects"
 
 
-# Failures that say the server could not be reached at all: when most URLs of a
-# run end like this, the fault is more likely the checker's own network.
+# Failures that say the server could not be reached at all (with a time-out
+# before any connection was made): when most URLs of a run end like this, the
+# fault is more likely the checker's own network.
 UNREACHABLE = frozenset({Outcome.DNS_ERROR, Outcome.CONNECT_ERROR})
 
 
@@ -98,7 +99,8 @@ class FetchResult:
     truncated: bool = False  # the server sent more than max_bytes
     redirects: tuple[Redirect, ...] = ()
     detail: str = ""  # a short human explanation of a failure
-    address: str = ""  # the IP address the last hop connected to
+    address: str = ""  # the IP address the last hop connected (or tried to connect) to
+    connected: bool = False  # whether the last hop got a connection
     elapsed: float = 0.0  # seconds
 
     @property
@@ -107,6 +109,9 @@ class FetchResult:
 
     @property
     def unreachable(self) -> bool:
+        """No connection at all: the name did not resolve, or no server took the call."""
+        if self.outcome is Outcome.TIMEOUT:
+            return not self.connected
         return self.outcome in UNREACHABLE
 
     def json(self) -> Any:
@@ -162,7 +167,7 @@ def fetch(
     current = url
     address = ""
 
-    def result(outcome, detail="", **answer):
+    def result(outcome, detail="", connected=True, **answer):
         return FetchResult(
             url=url,
             outcome=outcome,
@@ -170,6 +175,7 @@ def fetch(
             redirects=tuple(redirects),
             detail=detail[:200],
             address=address,
+            connected=connected,
             elapsed=time.monotonic() - started,
             **answer,
         )
@@ -181,7 +187,7 @@ def fetch(
             address = addresses[0]
             answer = _send(target, addresses, method, request_headers, clock, max_bytes)
         except _Failure as failure:
-            return result(failure.outcome, failure.detail)
+            return result(failure.outcome, failure.detail, connected=failure.connected)
         address = answer.address
         location = answer.headers.get("location")
         if not (follow_redirects and answer.status in REDIRECT_STATUSES and location):
@@ -269,9 +275,9 @@ _NEVER_PUBLIC_V6 = [
 
 
 class _Failure(Exception):
-    def __init__(self, outcome: Outcome, detail: str):
+    def __init__(self, outcome: Outcome, detail: str, connected: bool = False):
         super().__init__(detail)
-        self.outcome, self.detail = outcome, detail
+        self.outcome, self.detail, self.connected = outcome, detail, connected
 
 
 class _Deadline:
@@ -385,18 +391,27 @@ def _send(url, addresses, method, headers, clock, max_bytes) -> _Answer:
             return _Answer(r.status, answer_headers, body, truncated, backend.connected_to)
     except _Failure:
         raise
-    except httpcore.TimeoutException:
-        raise _Failure(Outcome.TIMEOUT, "no complete answer before the deadline") from None
-    except httpcore.ConnectError as error:
+    except Exception as error:
+        failure = _failure(error)
+        failure.connected = bool(backend.connected_to)
+        raise failure from None
+
+
+def _failure(error: Exception) -> _Failure:
+    """The outcome an exception from the connection stands for."""
+    if isinstance(error, httpcore.TimeoutException):
+        return _Failure(Outcome.TIMEOUT, "no complete answer before the deadline")
+    if isinstance(error, httpcore.ConnectError):
         if _is_tls(error):
-            raise _Failure(Outcome.TLS_ERROR, f"TLS failed: {error}") from None
-        raise _Failure(Outcome.CONNECT_ERROR, f"no connection: {error}") from None
-    except (httpcore.NetworkError, httpcore.ProtocolError) as error:
-        raise _Failure(Outcome.PROTOCOL_ERROR, f"the answer broke off: {error!r}") from None
-    except httpcore.UnsupportedProtocol as error:
-        raise _Failure(Outcome.REFUSED, str(error)) from None
-    except (ValueError, UnicodeError) as error:  # a header or URL h11 will not send
-        raise _Failure(Outcome.REFUSED, f"not sendable: {error}") from None
+            return _Failure(Outcome.TLS_ERROR, f"TLS failed: {error}")
+        return _Failure(Outcome.CONNECT_ERROR, f"no connection: {error}")
+    if isinstance(error, httpcore.NetworkError | httpcore.ProtocolError):
+        return _Failure(Outcome.PROTOCOL_ERROR, f"the answer broke off: {error!r}")
+    if isinstance(error, httpcore.UnsupportedProtocol):
+        return _Failure(Outcome.REFUSED, str(error))
+    if isinstance(error, ValueError | UnicodeError):  # a header or URL h11 will not send
+        return _Failure(Outcome.REFUSED, f"not sendable: {error}")
+    raise error  # a bug here, not something a server did
 
 
 def _read(response, max_bytes: int) -> tuple[bytes, bool]:

@@ -21,7 +21,7 @@ Results:
 
 ``links_check`` records each run as a ``LinkCheckRun``. A run in which the
 checker itself seems cut off (the canary URL did not answer, or most links
-failed at the name look-up or the connection) is *inconclusive* and changes no
+failed at the name look-up or the connection, refused or timed out) is *inconclusive* and changes no
 resource. Otherwise an error or a time-out counts as one failure when the last
 counted failure is at least ``LINK_BROKEN_MIN_HOURS`` old (three make the link
 broken), a success resets the count, and ``unknown`` leaves it as it was.
@@ -196,7 +196,12 @@ def _request(method: str, url: str, settings: CheckSettings) -> Outcome:
     if result.outcome is http.Outcome.ANSWERED:
         return _classify(result)
     if result.outcome is http.Outcome.TIMEOUT:
-        return Outcome(TIMEOUT, detail=f"no answer in time ({method})", retryable=True)
+        return Outcome(
+            TIMEOUT,
+            detail=f"no answer in time ({method})",
+            retryable=True,
+            unreachable=result.unreachable,  # no connection at all, not a slow server
+        )
     return Outcome(
         ERROR,
         detail=result.detail,

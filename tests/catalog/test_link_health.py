@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.models import LinkCheckExemption, LinkCheckRun, Resource
 from catalog.sources.link_check import CheckSettings, links_check
 from tests.factories import ResourceFactory
-from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState
+from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState, black_hole
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +243,18 @@ def test_check_links_never_asks_a_non_public_address(server, settings, monkeypat
     assert "not a public address" in on_loopback.link_detail
     assert (redirecting.link_result, redirecting.link_status) == ("error", None)
     assert server.state.hits_for("/ok") == []
+
+
+def test_three_runs_with_outbound_traffic_black_holed_break_nothing(monkeypatch):
+    black_hole(monkeypatch)
+    resources = [ResourceFactory(url=f"https://example.org/tool-{n}") for n in range(4)]
+
+    for _ in range(3):
+        check_links("--timeout", "0.3")
+
+    assert Resource.objects.link_broken().count() == 0
+    for resource in resources:
+        resource.refresh_from_db()
+        assert (resource.link_failures, resource.link_checked_at) == (0, None)
+    runs = LinkCheckRun.objects.all()
+    assert [(run.inconclusive, run.timeout, run.unreachable) for run in runs] == [(True, 4, 4)] * 3

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from catalog.sources.http import Outcome, fetch, fetch_json, refusal_reason
-from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState
+from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState, black_hole
 
 
 @pytest.fixture(scope="module")
@@ -315,3 +315,19 @@ def test_fetch_keeps_credentials_for_the_origin_they_were_meant_for():
     assert result.status == 204
     assert "Authorization: token secret" in received[0]
     assert "secret" not in received[1]
+
+
+def test_fetch_time_out_without_a_connection_counts_as_unreachable(monkeypatch):
+    black_hole(monkeypatch)
+
+    result = fetch("http://example.org/", deadline=0.3)
+
+    assert result.outcome == Outcome.TIMEOUT
+    assert (result.connected, result.unreachable) == (False, True)
+
+
+def test_fetch_time_out_of_a_slow_server_is_not_unreachable(server):
+    result = fetch(server.url + "/trickle", deadline=1.0)
+
+    assert result.outcome == Outcome.TIMEOUT
+    assert (result.connected, result.unreachable) == (True, False)
