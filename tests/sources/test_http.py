@@ -5,7 +5,10 @@ network routes one public address to a loopback server (DNS and connect are the
 network: they are the only things faked).
 """
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -331,3 +334,46 @@ def test_fetch_time_out_of_a_slow_server_is_not_unreachable(server):
 
     assert result.outcome == Outcome.TIMEOUT
     assert (result.connected, result.unreachable) == (True, False)
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl to make a certificate")
+def test_fetch_names_the_host_in_tls_and_refuses_an_untrusted_certificate(
+    private_refused, monkeypatch, tmp_path
+):
+    # A self-signed certificate for the name: TLS must carry the name (SNI),
+    # although the connection goes to the address checked, and refuse the certificate.
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=tls.example",
+         "-keyout", tmp_path / "key.pem", "-out", tmp_path / "cert.pem"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    names = []
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        connection, _ = listener.accept()
+        try:
+            with context.wrap_socket(connection, server_side=True):
+                pass
+        except (ssl.SSLError, OSError):
+            pass  # the client hangs up on the certificate: expected
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    class Route:
+        server_address = ("127.0.0.1", port)
+
+    network = FakeNetwork(monkeypatch, answers=[PUBLIC], route_to=Route)
+    result = fetch(f"https://tls.example:{port}/", deadline=3.0)
+    thread.join(3)
+    listener.close()
+
+    assert result.outcome == Outcome.TLS_ERROR
+    assert names == ["tls.example"]
+    assert network.connections == [(PUBLIC, port)]
