@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` serves the site, `make test` runs the suite.
+# Two commands for a newcomer: `make run` serves the site (and runs its task
+# worker), `make test` runs the suite.
 # Both build the virtual environment first, with the Python named in .python-version.
 
 SHELL := /bin/bash
@@ -66,7 +67,8 @@ run: install .env
 		echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_PASSWORD='choose-a-long-one' make run"; \
 	fi
 	@echo
-	@SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) awesome.wsgi
+	@# gunicorn and the task worker side by side; Ctrl-C stops both.
+	@SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" exec $(PY) manage.py serve --bind $(HOST):$(PORT)
 
 superuser: install .env
 	@$(PY) manage.py migrate --noinput
@@ -109,7 +111,7 @@ lint-export: install
 
 # How long check_links takes on 1,000 URLs served locally, 10% of them slow.
 bench-links: install
-	ENV_FILE= DEBUG=1 $(PY) scripts/bench_links.py
+	ENV_FILE= DEBUG=1 FETCH_ALLOW_PRIVATE_NETWORKS=1 $(PY) scripts/bench_links.py
 
 # Time markdown on the costliest 5,000-character descriptions; fails past 50 ms.
 bench-markdown: install

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "axes",
     "accounts",
+    "django_tasks_db",
     "catalog",
     "submissions",
 ]
@@ -174,6 +175,28 @@ CACHES["local"] = {
     "LOCATION": "pages",
     "OPTIONS": {"MAX_ENTRIES": 500},
 }
+
+# Background tasks (django.tasks): mail, link checks, proposal URL checks. The
+# database backend needs nothing more than the database (`make run` starts its
+# worker beside gunicorn); "rq" queues them in Redis (REDIS_URL, or
+# TASKS_REDIS_URL) for RQ workers on any number of machines; "immediate" runs
+# each task at once in the process that queued it (the tests).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "rq":
+    TASKS_REDIS_URL = os.environ.get("TASKS_REDIS_URL", "") or REDIS_URL
+    if not TASKS_REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL).")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}."
+    )
 
 # Anonymous visitors get public pages from the cache, keyed by the catalog's
 # version so that any change shows at once (catalog.middleware). 0 turns it off.
@@ -301,6 +324,21 @@ SUBMISSIONS_PENDING_LIMIT = env_int("SUBMISSIONS_PENDING_LIMIT", 20)
 # Every absolute link in mail (the review queue, a proposal, a password reset,
 # an address to verify) starts with this, never with the Host a request named.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Outbound requests (catalog.sources.http): every request the server makes
+# names itself with this User-Agent, and never goes to a loopback, private or
+# otherwise non-public address unless FETCH_ALLOW_PRIVATE_NETWORKS is set (tests,
+# and intranet deployments whose catalog links point inside).
+FETCH_USER_AGENT = os.environ.get(
+    "FETCH_USER_AGENT", f"awesome-llm-interpretability/1.0 (+{SITE_URL}/)"
+)
+FETCH_ALLOW_PRIVATE_NETWORKS = env_bool("FETCH_ALLOW_PRIVATE_NETWORKS", default=False)
+
+# Link health (catalog.sources.link_check). A run is inconclusive, and changes
+# nothing, when the canary (a URL that always answers, if set) does not; a link
+# is broken after failures on 3 checks at least LINK_BROKEN_MIN_HOURS apart.
+LINK_CHECK_CANARY_URL = os.environ.get("LINK_CHECK_CANARY_URL", "")
+LINK_BROKEN_MIN_HOURS = env_int("LINK_BROKEN_MIN_HOURS", 24)
 
 # Internationalization
 

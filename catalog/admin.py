@@ -10,7 +10,15 @@ from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
 from catalog.admin_filters import LinkHealthFilter
-from catalog.models import Category, ResearchGroup, ResearchGroupLink, Resource, ResourceLink
+from catalog.models import (
+    Category,
+    LinkCheckExemption,
+    LinkCheckRun,
+    ResearchGroup,
+    ResearchGroupLink,
+    Resource,
+    ResourceLink,
+)
 from catalog.services.resources import resources_archive, resources_publish
 from catalog.services.tags import tags_merge
 from catalog.text import validate_single_line
@@ -72,10 +80,12 @@ class ResourceLinkInline(admin.TabularInline):
 
 
 LINK_HEALTH_FIELDS = [
-    "link_checked_at", "link_result", "link_status", "link_detail", "link_final_url",
-    "link_failures",
+    "link_confirmed_at", "link_checked_at", "link_result", "link_status", "link_detail",
+    "link_final_url", "link_failures", "link_failure_counted_at",
 ]  # fmt: skip
-LINK_HEALTH_HELP = "Written by check_links; three failures in a row mark the link broken."
+LINK_HEALTH_HELP = (
+    "Written by check_links; failures on three checks a day or more apart mark the link broken."
+)
 
 
 class ResourceAdminForm(forms.ModelForm):
@@ -158,6 +168,38 @@ class TagMergeForm(forms.Form):
         if all(tag.pk == target.pk for tag in self.sources):
             raise forms.ValidationError("Choose a tag other than the one being merged.")
         return target
+
+
+@admin.register(LinkCheckRun)
+class LinkCheckRunAdmin(admin.ModelAdmin):
+    """Runs of check_links, as they were: nobody edits history."""
+
+    list_display = [
+        "started_at", "finished_at", "conclusive", "checked", "ok", "redirected", "error",
+        "timeout", "unknown", "unreachable", "newly_broken", "note",
+    ]  # fmt: skip
+    list_filter = ["inconclusive", "started_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="conclusive", boolean=True, ordering="inconclusive")
+    def conclusive(self, run):
+        return not run.inconclusive
+
+
+@admin.register(LinkCheckExemption)
+class LinkCheckExemptionAdmin(admin.ModelAdmin):
+    """Hosts the link checker leaves alone: their links show as unknown, never broken."""
+
+    list_display = ["domain", "reason", "created_at"]
+    search_fields = ["domain", "reason"]
 
 
 admin.site.unregister(Tag)

@@ -15,7 +15,8 @@ from catalog.text import clean_multiline, validate_single_line
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100
-# A link counts as broken after this many failed checks in a row; one success resets it.
+# A link counts as broken after failures on this many separate checks (at least
+# settings.LINK_BROKEN_MIN_HOURS apart); one success resets the count.
 BROKEN_LINK_FAILURES = 3
 
 
@@ -172,6 +173,20 @@ class Resource(CleanText, models.Model):
     link_failures = models.PositiveSmallIntegerField(
         "consecutive link failures", default=0, editable=False
     )
+    link_failure_counted_at = models.DateTimeField(
+        "last failure counted at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Start of the check run whose failure was last counted.",
+    )
+    link_confirmed_at = models.DateTimeField(
+        "link last confirmed",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a check last found the link answering.",
+    )
 
     objects = ResourceQuerySet.as_manager()
 
@@ -301,3 +316,64 @@ class CatalogVersion(models.Model):
 
     def __str__(self):
         return f"catalog version {self.number}"
+
+
+class LinkCheckRun(models.Model):
+    """
+    One run of the link checker. An inconclusive run (the checker itself could
+    not reach the network) changed no resource; its counts say what it saw.
+    """
+
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    inconclusive = models.BooleanField(default=False, editable=False)
+    note = models.CharField(max_length=300, blank=True, editable=False)
+    checked = models.PositiveIntegerField("links checked", default=0, editable=False)
+    ok = models.PositiveIntegerField(default=0, editable=False)
+    redirected = models.PositiveIntegerField(default=0, editable=False)
+    error = models.PositiveIntegerField(default=0, editable=False)
+    timeout = models.PositiveIntegerField(default=0, editable=False)
+    unknown = models.PositiveIntegerField(default=0, editable=False)
+    unreachable = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Links whose server could not be reached at all (name look-up or connection).",
+    )
+    newly_broken = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+
+    def __str__(self):
+        state = "inconclusive" if self.inconclusive else f"{self.checked} checked"
+        return f"link check of {self.started_at:%Y-%m-%d %H:%M} ({state})"
+
+
+class LinkCheckExemption(models.Model):
+    """A host the link checker leaves alone (it refuses robots): its links are `unknown`."""
+
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="A host name, e.g. example.org; its subdomains are exempt too.",
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = "link-check exception"
+
+    def __str__(self):
+        return self.domain
+
+    def clean(self):
+        super().clean()
+        self.domain = self.domain.strip().lower().rstrip(".").removeprefix("www.")
+        if not self.domain or "/" in self.domain or " " in self.domain:
+            raise ValidationError({"domain": "Give a host name only, e.g. example.org."})
+
+    def covers(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return host == self.domain or host.endswith("." + self.domain)

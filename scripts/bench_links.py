@@ -24,7 +24,7 @@ import django
 
 django.setup()
 
-from catalog.services.link_check import CheckSettings, check_urls  # noqa: E402 -- after setup()
+from catalog.sources.link_check import CheckSettings, check_urls  # noqa: E402 -- after setup()
 from tests.local_http import LocalServer, ServerState  # noqa: E402 -- after setup()
 
 

@@ -28,9 +28,9 @@ from submissions.services import (
     SubmissionError,
     can_moderate,
     submission_approve,
-    submission_check_url,
     submission_reject,
     submission_request_changes,
+    submission_urls_enqueue_check,
 )
 
 FIELD_LABELS = {
@@ -355,9 +355,14 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check whether the selected URLs answer", permissions=["moderate"])
     def check_urls(self, request, queryset):
-        for submission in queryset.exclude(url=""):
-            submission_check_url(submission=submission)
-        self.message_user(request, "Checked the selected proposals' URLs.", messages.SUCCESS)
+        # Queued, never fetched here: a slow site must not hold the admin's request.
+        queued = submission_urls_enqueue_check(submissions=queryset)
+        self.message_user(
+            request,
+            f"Queued {queued} URL check(s); the results show here once the task worker "
+            "has run them.",
+            messages.SUCCESS,
+        )
 
     def _decide_with_note(self, request, queryset, action, service, done):
         form = ModeratorNoteForm(request.POST if "apply" in request.POST else None)

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from catalog.models import Resource, unique_slug
 from catalog.services.common import validation_summary
-from submissions import emails, linkcheck
+from catalog.sources.link_check import url_answers
+from submissions import emails, tasks
 from submissions.models import PROPOSED_FIELDS, Submission, SubmissionEvent, resource_values
 
 MODERATE_PERMISSION = "submissions.moderate_submission"
@@ -197,14 +198,36 @@ def submission_request_changes(*, submission: Submission, reviewer, note: str) -
         return _decide(locked, reviewer=reviewer, state=State.CHANGES_REQUESTED, note=note)
 
 
-def submission_check_url(*, submission: Submission) -> Submission:
-    """Ask the proposal's URL whether it answers, and store the outcome (a network call)."""
-    outcome, detail = linkcheck.check_url(submission.url)
+def submission_check_url(*, submission: Submission, timeout: float = 10.0) -> Submission:
+    """
+    Ask the proposal's URL whether it answers, and store the outcome. A network
+    call of up to ``timeout`` seconds: run it from a task or a command, never a request.
+    """
+    answered, detail = url_answers(submission.url, timeout=timeout)
+    outcome = Submission.UrlCheck.ANSWERED if answered else Submission.UrlCheck.FAILED
     Submission.objects.filter(pk=submission.pk).update(
         url_check=outcome, url_check_detail=detail[:200], url_checked_at=timezone.now()
     )
     submission.refresh_from_db(fields=["url_check", "url_check_detail", "url_checked_at"])
     return submission
+
+
+def submissions_due_for_url_check(*, recheck_after_hours: int = 24):
+    """Pending proposals with a URL never checked, or last checked that many hours ago."""
+    stale = timezone.now() - timedelta(hours=recheck_after_hours)
+    pending = Submission.objects.pending().exclude(url="")
+    due = pending.filter(url_check=Submission.UrlCheck.UNCHECKED) | pending.filter(
+        url_checked_at__lt=stale
+    )
+    return due.order_by("created_at")
+
+
+def submission_urls_enqueue_check(*, submissions) -> int:
+    """Queue a URL check for each of ``submissions`` that has a URL; returns how many."""
+    ids = [submission.pk for submission in submissions if submission.url]
+    for pk in ids:
+        tasks.check_proposal_url.enqueue(submission_id=pk)
+    return len(ids)
 
 
 def moderators_notify() -> int:
@@ -376,8 +399,9 @@ def _decide(submission: Submission, *, reviewer, state: str, note: str) -> Submi
         State.CHANGES_REQUESTED: Action.CHANGES_REQUESTED,
     }[state]
     event = _log(submission, actor=reviewer, action=action, from_state=previous, note=note)
-    # robust: the decision stands even if the mail server is down; the failure is logged.
-    transaction.on_commit(partial(emails.send_decision, event_id=event.pk), robust=True)
+    # Mailed by the task worker once the decision has committed. robust: the
+    # decision stands even if the queue cannot be reached; the failure is logged.
+    transaction.on_commit(partial(tasks.send_decision_mail.enqueue, event_id=event.pk), robust=True)
     return submission
 
 

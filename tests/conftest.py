@@ -1,10 +1,14 @@
 from pathlib import Path
 
 import pytest
+from asgiref.local import Local
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.management import call_command
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.tasks import task_backends
 
 from tests.factories import ResourceFactory
 
@@ -22,6 +26,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 def collected_static():
     """Pages are tested with hashed static names, as production serves them."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@receiver(setting_changed)
+def reset_task_backends(*, setting, **kwargs):
+    """A test that changes TASKS gets the backends it names (Django does this for CACHES)."""
+    if setting == "TASKS":
+        task_backends._settings = task_backends.settings = task_backends.configure_settings(None)
+        task_backends._connections = Local(task_backends.thread_critical)
 
 
 @pytest.fixture(autouse=True)

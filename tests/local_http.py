@@ -9,7 +9,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 class ServerState:
@@ -19,6 +19,7 @@ class ServerState:
         self.slow_seconds = slow_seconds
         self.lock = threading.Lock()
         self.hits: list[tuple[str, str]] = []
+        self.host_headers: list[str] = []
         self.counts: Counter = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -27,6 +28,7 @@ class ServerState:
     def reset(self):
         with self.lock:
             self.hits.clear()
+            self.host_headers.clear()
             self.counts.clear()
             self.in_flight = self.max_in_flight = 0
 
@@ -60,6 +62,7 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         with state.lock:
             state.hits.append((self.command, path))
+            state.host_headers.append(self.headers.get("Host", ""))
             state.counts[path] += 1
             hits = state.counts[path]
         self.route(path, hits, send_body, state)
@@ -80,6 +83,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, send_body)
         if path == "/reset":
             return self.reset_connection()
+        if path == "/redirect":  # to the URL in ?to=
+            return self.reply(302, send_body, location=parse_qs(urlsplit(self.path).query)["to"][0])
+        if path == "/trickle":  # one header line a second, for a minute
+            return self.trickle(state)
+        if path == "/big":  # a megabyte of body
+            return self.reply(200, send_body, body=b"x" * 1024 * 1024)
         if path.startswith("/slow"):
             state.stopping.wait(state.slow_seconds)
             return self.reply(200, send_body)
@@ -94,8 +103,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, send_body)
         return self.reply(404, send_body)
 
-    def reply(self, status, send_body, location=None):
-        body = b"checked\n"
+    def reply(self, status, send_body, location=None, body=b"checked\n"):
         self.send_response(status)
         if location:
             self.send_header("Location", location)
@@ -104,6 +112,18 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+    def trickle(self, state):
+        self.send_response(200)
+        for number in range(60):
+            if state.stopping.wait(1.0):
+                break
+            try:
+                self.send_header(f"X-Line-{number}", "still here")
+                self.flush_headers()
+            except OSError:  # the client gave up: that is the point
+                break
+        self.close_connection = True
 
     def reset_connection(self):
         # SO_LINGER with a zero timeout makes close() send a TCP reset.
@@ -141,3 +161,50 @@ class LocalServer(ThreadingHTTPServer):
         self.state.stopping.set()
         self.shutdown()
         self.server_close()
+
+
+PUBLIC = "93.184.215.14"  # stands for any public address; never actually contacted
+
+
+class FakeNetwork:
+    """Names resolve to what ``answers`` says, and PUBLIC leads to a loopback server."""
+
+    def __init__(self, monkeypatch, answers, route_to):
+        self.answers, self.route_to = list(answers), route_to
+        self.lookups: list[str] = []
+        self.connections: list[tuple[str, int]] = []
+        real_create_connection = socket.create_connection
+
+        real_getaddrinfo = socket.getaddrinfo
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host == "127.0.0.1":  # the real connect below, to the loopback server
+                return real_getaddrinfo(host, port, *args, **kwargs)
+            self.lookups.append(host)
+            address = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        def create_connection(address, *args, **kwargs):
+            self.connections.append(address)
+            if address[0] == PUBLIC:
+                address = ("127.0.0.1", self.route_to.server_address[1])
+            return real_create_connection(address, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
+def black_hole(monkeypatch):
+    """A network that swallows every connection attempt, as a dead uplink or firewall does."""
+
+    def create_connection(address, timeout=None, *args, **kwargs):
+        time.sleep(timeout or 0)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port))],
+    )
+    monkeypatch.setattr(socket, "create_connection", create_connection)

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Resource
-from catalog.services.link_check import CheckSettings, check_urls, links_check
+from catalog.sources.link_check import CheckSettings, check_urls, links_check
 from tests.factories import ResourceFactory
 from tests.local_http import LocalServer, ServerState
 

@@ -1,12 +1,12 @@
 """The moderation queue in the admin: filters, automatic checks, actions, the correction diff."""
 
 import io
-import socket
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.tasks import task_backends
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from catalog.models import Resource
 from submissions.models import Submission, SubmissionEvent
 from submissions.services import submission_approve
 from tests.factories import ResourceFactory, SubmissionFactory, UserFactory
+from tests.local_http import PUBLIC, FakeNetwork, LocalServer, ServerState
 
 pytestmark = pytest.mark.django_db
 
@@ -196,48 +197,25 @@ def test_proposals_cannot_be_edited_in_the_admin(moderator_client):
     assert submission.title == "As sent" and submission.state == "pending"
 
 
-# The URL check: only the network is replaced.
+# The URL check: against servers on loopback; only DNS is faked, where a test needs it.
 
 
-class FakeResponse:
-    def __init__(self, status, location=""):
-        self.status, self.location = status, location
-
-    def getheader(self, name, default=""):
-        return self.location if name == "Location" else default
-
-
-def fake_network(monkeypatch, *, status=200, address="93.184.215.14", error=None):
-    requests = []
-
-    class FakeConnection:
-        def __init__(self, host, port, timeout):
-            self.host = host
-
-        def request(self, method, path, headers):
-            if error:
-                raise error
-            requests.append((method, self.host, path))
-
-        def getresponse(self):
-            return FakeResponse(status)
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(
-        "socket.getaddrinfo",
-        lambda host, port, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))],
-    )
-    monkeypatch.setattr("http.client.HTTPSConnection", FakeConnection)
-    monkeypatch.setattr("http.client.HTTPConnection", FakeConnection)
-    return requests
+@pytest.fixture(scope="module")
+def site():
+    server = LocalServer("127.0.0.1", ServerState(slow_seconds=2.0)).start()
+    yield server
+    server.stop()
 
 
-def test_check_submission_urls_stores_whether_each_pending_url_answered(monkeypatch):
-    requests = fake_network(monkeypatch, status=200)
-    pending = SubmissionFactory(url="https://example.org/paper?x=1")
-    decided = SubmissionFactory(rejected=True)
+@pytest.fixture
+def server(site):
+    site.state.reset()
+    return site
+
+
+def test_check_submission_urls_stores_whether_each_pending_url_answered(server):
+    pending = SubmissionFactory(url=server.url + "/ok?x=1")
+    decided = SubmissionFactory(rejected=True, url=server.url + "/ok?x=2")
     output = io.StringIO()
 
     call_command("check_submission_urls", stdout=output)
@@ -247,33 +225,82 @@ def test_check_submission_urls_stores_whether_each_pending_url_answered(monkeypa
     assert pending.url_check == "answered" and pending.url_check_detail == "HTTP 200"
     assert pending.url_checked_at is not None
     assert decided.url_check == "unchecked"
-    assert requests == [("HEAD", "example.org", "/paper?x=1")]
+    assert server.state.hits == [("HEAD", "/ok")]
     assert "Checked 1 proposal URL(s)." in output.getvalue()
 
 
-def test_check_submission_urls_records_a_url_that_did_not_answer(monkeypatch):
-    fake_network(monkeypatch, error=TimeoutError())
-    submission = SubmissionFactory()
-    call_command("check_submission_urls", stdout=io.StringIO())
+def test_check_submission_urls_records_a_url_that_did_not_answer(server):
+    submission = SubmissionFactory(url=server.url + "/slow")
+
+    call_command("check_submission_urls", "--timeout", "0.3", stdout=io.StringIO())
+
     submission.refresh_from_db()
     assert submission.url_check == "failed" and submission.url_check_detail == "timed out"
 
 
-def test_check_submission_urls_never_contacts_a_private_address(monkeypatch):
-    requests = fake_network(monkeypatch, address="10.1.2.3")
+def test_check_submission_urls_never_contacts_a_private_address(server, settings, monkeypatch):
+    settings.FETCH_ALLOW_PRIVATE_NETWORKS = False
+    network = FakeNetwork(monkeypatch, answers=["10.1.2.3"], route_to=server)
     submission = SubmissionFactory(url="https://sneaky.example.org/")
+
     call_command("check_submission_urls", stdout=io.StringIO())
+
     submission.refresh_from_db()
-    assert requests == []
+    assert network.connections == []
     assert submission.url_check == "failed"
-    assert "private or local address" in submission.url_check_detail
+    assert "10.1.2.3, not a public address" in submission.url_check_detail
 
 
-def test_check_submission_urls_falls_back_to_get_when_head_is_refused(monkeypatch):
-    requests = fake_network(monkeypatch, status=405)
-    SubmissionFactory(url="https://example.org/a")
+def test_check_submission_urls_never_follows_a_redirect_to_loopback(server, settings, monkeypatch):
+    settings.FETCH_ALLOW_PRIVATE_NETWORKS = False
+    FakeNetwork(monkeypatch, answers=[PUBLIC], route_to=server)
+    port = server.server_address[1]
+    submission = SubmissionFactory(
+        url=f"http://public.example:{port}/redirect?to=http://127.0.0.1:{port}/ok"
+    )
+
     call_command("check_submission_urls", stdout=io.StringIO())
-    assert [method for method, _, _ in requests] == ["HEAD", "GET"]
+
+    submission.refresh_from_db()
+    assert submission.url_check == "failed"
+    assert "not a public address" in submission.url_check_detail
+    assert server.state.hits_for("/ok") == []
+
+
+def test_check_submission_urls_falls_back_to_get_when_head_is_refused(server):
+    SubmissionFactory(url=server.url + "/no-head")
+
+    call_command("check_submission_urls", stdout=io.StringIO())
+
+    assert server.state.hits_for("/no-head") == ["HEAD", "GET"]
+
+
+def test_check_submission_urls_can_leave_the_work_to_the_task_worker(server):
+    submission = SubmissionFactory(url=server.url + "/ok")
+    output = io.StringIO()
+
+    # Tests run tasks where they are queued, so the check is done when this returns.
+    call_command("check_submission_urls", "--enqueue", stdout=output)
+
+    assert "Queued the proposal URL checks" in output.getvalue()
+    submission.refresh_from_db()
+    assert submission.url_check == "answered"
+
+
+def test_queue_action_queues_the_url_checks_and_fetches_nothing_itself(
+    server, moderator_client, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    chosen = SubmissionFactory(url=server.url + "/ok")
+    SubmissionFactory(url=server.url + "/ok?other")
+
+    response = act(moderator_client, "check_urls", [chosen])
+
+    assert "Queued 1 URL check(s)" in response.content.decode()
+    assert server.state.hits == []
+    backend = task_backends["default"]
+    assert [result.kwargs for result in backend.results] == [{"submission_id": chosen.pk}]
+    assert [result.task.name for result in backend.results] == ["check_proposal_url"]
 
 
 def test_queue_query_count_does_not_grow_with_proposals(

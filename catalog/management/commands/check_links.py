@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.management.progress import ProgressBar
 from catalog.models import Resource
-from catalog.services.link_check import CheckSettings, links_check
+from catalog.sources.link_check import CheckSettings, links_check
+from catalog.tasks import check_links as check_links_task
 
 
 def positive_number(text: str) -> float:
@@ -15,7 +16,9 @@ def positive_number(text: str) -> float:
 class Command(BaseCommand):
     help = (
         "Check that each resource's link still answers and record the result "
-        "(ok, redirected, error, timeout, unknown). Three failures in a row mark a link broken."
+        "(ok, redirected, error, timeout, unknown). Failures on three separate checks mark a "
+        "link broken; a run that cannot reach the network is inconclusive and changes nothing. "
+        "With --enqueue the task worker runs it (the form for cron)."
     )
 
     def add_arguments(self, parser):
@@ -41,7 +44,14 @@ class Command(BaseCommand):
             help=f"Requests in flight at most to one host (default {defaults.per_host}).",
         )  # fmt: skip
 
-    def handle(self, *args, slugs, include_archived, timeout, retries, workers, per_host, **opts):
+        parser.add_argument(
+            "--enqueue", action="store_true",
+            help="Queue the check for the task worker (with its default settings).",
+        )  # fmt: skip
+
+    def handle(
+        self, *args, slugs, include_archived, timeout, retries, workers, per_host, enqueue, **opts
+    ):
         resources = Resource.objects.all()
         if not include_archived:
             resources = resources.exclude(status=Resource.Status.ARCHIVED)
@@ -49,6 +59,10 @@ class Command(BaseCommand):
             resources = resources.filter(slug__in=slugs)
             if missing := sorted(set(slugs) - set(resources.values_list("slug", flat=True))):
                 raise CommandError(f"No resource has the slug {', '.join(missing)}.")
+        if enqueue:
+            result = check_links_task.enqueue(slugs=slugs, include_archived=include_archived)
+            self.stdout.write(f"Queued the link check (task {result.id}).")
+            return
         settings = CheckSettings(
             timeout=timeout, retries=retries, workers=workers, per_host=per_host
         )
