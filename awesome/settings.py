@@ -232,6 +232,22 @@ FETCH_USER_AGENT = os.environ.get(
 )
 FETCH_ALLOW_PRIVATE_NETWORKS = env_bool("FETCH_ALLOW_PRIVATE_NETWORKS", default=False)
 
+# Metadata sources (catalog.sources): each provider's base URL, so that tests
+# and mirrors can stand in for the real services.
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org").rstrip("/")
+OPENREVIEW_API_URL = os.environ.get("OPENREVIEW_API_URL", "https://api2.openreview.net").rstrip("/")
+GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+# Optional: a token raises GitHub's limit from 60 to 5,000 requests an hour.
+GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
+# The proposal form's look-up and /api/lookup/ are the only requests a visitor
+# makes wait on another server: this many seconds in all, and so many a minute
+# for each account.
+LOOKUP_DEADLINE_SECONDS = float(os.environ.get("LOOKUP_DEADLINE_SECONDS", "5"))
+LOOKUP_RATE_PER_MINUTE = env_int("LOOKUP_RATE_PER_MINUTE", 20)
+# A tool whose repository saw no push for this many months counts as unmaintained.
+MAINTENANCE_IDLE_MONTHS = env_int("MAINTENANCE_IDLE_MONTHS", 12)
+
 # Internationalization
 
 LANGUAGE_CODE = "en-us"
