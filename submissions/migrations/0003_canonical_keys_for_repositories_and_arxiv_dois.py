@@ -13,9 +13,8 @@ def recompute_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0002_moderators_group'),
+        ("submissions", "0002_moderators_group"),
     ]
 
     operations = [

@@ -104,7 +104,10 @@ def test_canonical_key_odd_input_does_not_raise(url):
     [
         ("https://doi.org/10.48550/arXiv.2509.25045", "arxiv:2509.25045"),
         ("https://dx.doi.org/10.48550/ARXIV.2509.25045v2", "arxiv:2509.25045"),
-        ("https://github.com/neelnanda-io/TransformerLens.git", "github:neelnanda-io/transformerlens"),
+        (
+            "https://github.com/neelnanda-io/TransformerLens.git",
+            "github:neelnanda-io/transformerlens",
+        ),
         ("https://github.com/openai/automated-interpretability/tree/main", None),
         ("https://github.com/orgs/TransformerLensOrg", None),
     ],
