@@ -64,8 +64,12 @@ def lookup(request):
         context = {
             "lookup": result,
             "filled": [form[name] for name in filled],
-            # Each filled input replaces the empty one, by its id.
-            "swapped": [form[name].as_widget(attrs={"hx-swap-oob": "true"}) for name in filled],
+            # Each filled input is sent out of band, by its id; site.js copies
+            # its value into the form's field if that is still empty.
+            "swapped": [
+                form[name].as_widget(attrs={"hx-swap-oob": "true", "data-lookup-fill": ""})
+                for name in filled
+            ],
         }
         return render(request, "submissions/includes/lookup_result.html", context)
     initial = {

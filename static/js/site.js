@@ -23,3 +23,16 @@ document.addEventListener("htmx:configRequest", (event) => {
     if (parameters.getAll(name).every((value) => value === "")) parameters.delete(name);
   }
 });
+
+// The proposal form's look-up: a field it fills takes the value only if still
+// empty when the answer arrives, and stays the same element (focus, typing kept).
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  const { target, fragment } = event.detail;
+  const filled = fragment.firstElementChild;
+  if (!filled || !("lookupFill" in filled.dataset) || !("value" in target)) return;
+  event.detail.shouldSwap = false;
+  if (target.value.trim() === "") {
+    target.value = filled.value;
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+});
