@@ -10,7 +10,15 @@ from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
 from catalog.admin_filters import LinkHealthFilter
-from catalog.models import Category, ResearchGroup, ResearchGroupLink, Resource, ResourceLink
+from catalog.models import (
+    Category,
+    PaperMetadata,
+    RepositoryMetadata,
+    ResearchGroup,
+    ResearchGroupLink,
+    Resource,
+    ResourceLink,
+)
 from catalog.services.resources import resources_archive, resources_publish
 from catalog.services.tags import tags_merge
 
@@ -77,6 +85,35 @@ LINK_HEALTH_FIELDS = [
 LINK_HEALTH_HELP = "Written by check_links; three failures in a row mark the link broken."
 
 
+class SourceFactsInline(admin.StackedInline):
+    """What a source said at the last refresh_metadata: read-only, written by that command."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RepositoryMetadataInline(SourceFactsInline):
+    model = RepositoryMetadata
+    fields = readonly_fields = [
+        "full_name", "stars", "pushed_at", "archived", "license", "latest_release",
+        "latest_release_at", "fetched_at",
+    ]  # fmt: skip
+
+
+class PaperMetadataInline(SourceFactsInline):
+    model = PaperMetadata
+    fields = readonly_fields = [
+        "arxiv_id", "latest_version", "journal_ref", "withdrawn", "fetched_at",
+    ]  # fmt: skip
+
+
 class ResourceAdminForm(forms.ModelForm):
     # Curators pick from the existing vocabulary; new tags are made on purpose
     # in the tag admin, so near-duplicates ("SAE", "sae-s") don't creep in.
@@ -107,7 +144,7 @@ class ResourceAdmin(admin.ModelAdmin):
     readonly_fields = [
         "canonical_key", "link", "created_at", "updated_at", "published_at", *LINK_HEALTH_FIELDS,
     ]  # fmt: skip
-    inlines = [ResourceLinkInline]
+    inlines = [ResourceLinkInline, RepositoryMetadataInline, PaperMetadataInline]
     actions = ["publish", "archive"]
     date_hierarchy = "created_at"
     list_per_page = 50

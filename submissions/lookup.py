@@ -12,6 +12,7 @@ wait on another server.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -53,6 +54,7 @@ class ProposalLookup:
     duplicate: Duplicate | None = None
     source: Lookup | None = None  # None when the source was not asked
     similar: list[Resource] = field(default_factory=list)  # published, near-identical titles
+    throttled: bool = False  # this account looked up too many addresses in the last minute
 
     @property
     def work(self) -> WorkMetadata | None:
@@ -109,11 +111,17 @@ class ProposalLookup:
             return "invalid"
         if self.duplicate:
             return "duplicate"
+        if self.throttled:
+            return "throttled"
         return self.source.status.value if self.source else "unsupported"
 
 
-def proposal_lookup(*, url: str) -> ProposalLookup:
-    """Look ``url`` up for a proposal of a new resource; see the module docstring."""
+def proposal_lookup(*, url: str, may_ask: Callable[[], bool] = lambda: True) -> ProposalLookup:
+    """
+    Look ``url`` up for a proposal of a new resource; see the module docstring.
+    ``may_ask()`` is called before the source is asked (and only then): False
+    stops there, with ``throttled`` set.
+    """
     try:
         url = WebAddressField().clean(url)
     except ValidationError as error:
@@ -121,6 +129,9 @@ def proposal_lookup(*, url: str) -> ProposalLookup:
     result = ProposalLookup(url=url)
     if duplicate := _duplicate(url):
         result.duplicate = duplicate
+        return result
+    if not may_ask():
+        result.throttled = True
         return result
     result.source = look_up_url(url)
     if result.work:

@@ -24,9 +24,11 @@ TOO_MANY = "You have looked up many addresses in a short time: wait a minute, or
 
 
 def _look_up(request, url: str) -> ProposalLookup:
-    if not lookup_allowed(request.user, per_minute=settings.LOOKUP_RATE_PER_MINUTE):
-        return ProposalLookup(url=url, error=TOO_MANY)
-    return proposal_lookup(url=url)
+    # Only look-ups that would ask a source count against the account's rate.
+    return proposal_lookup(
+        url=url,
+        may_ask=lambda: lookup_allowed(request.user, per_minute=settings.LOOKUP_RATE_PER_MINUTE),
+    )
 
 
 def fills(lookup: ProposalLookup, form: ProposalForm, posted) -> dict:
@@ -63,6 +65,8 @@ def lookup(request):
         form = ProposalForm(initial=filled)
         context = {
             "lookup": result,
+            # While the address is being typed, an unfinished one is not worth a word.
+            "live": request.headers.get("HX-Trigger") == "lookup-result",
             "filled": [form[name] for name in filled],
             # Each filled input is sent out of band, by its id; site.js copies
             # its value into the form's field if that is still empty.
@@ -99,7 +103,7 @@ def api_lookup(request):
     if not url:
         return _json({"detail": "Give the address to look up: /api/lookup/?url=…"}, 400)
     result = _look_up(request, url)
-    if result.error == TOO_MANY:
+    if result.throttled:
         response = _json({"detail": TOO_MANY}, 429)
         response["Retry-After"] = "60"
         return response

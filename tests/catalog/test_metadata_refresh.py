@@ -179,3 +179,15 @@ def test_idle_cutoff_counts_calendar_months(settings):
     settings.MAINTENANCE_IDLE_MONTHS = 1
     assert idle_cutoff(now) == now.replace(month=2, day=28)
     assert idle_cutoff(now) > now - timedelta(days=32)
+
+
+def test_admin_shows_what_the_sources_said(source_server, tools, staff_client):
+    lens = ResourceFactory(category=tools, url="https://github.com/neelnanda-io/TransformerLens")
+    metadata_refresh()
+
+    change_page = staff_client.get(f"/admin/catalog/resource/{lens.pk}/change/").content.decode()
+    report_page = staff_client.get("/admin/data-quality/").content.decode()
+
+    assert "TransformerLensOrg/TransformerLens" in change_page and "v2.16.1" in change_page
+    assert "Sources say otherwise (1)" in report_page
+    assert "GitHub now names the repository TransformerLensOrg/TransformerLens" in report_page

@@ -299,3 +299,26 @@ def test_no_page_but_the_look_ups_opens_a_connection(
     look_up(user_client, "https://github.com/BizarreCake/fmr.ai")
 
     assert len(connections) == 1
+
+
+def test_an_unfinished_address_says_nothing_while_typed_but_does_on_the_button(user_client):
+    live = user_client.post(LOOKUP, {"url": "https://arx"}, HTTP_HX_TRIGGER="lookup-result", **HTMX)
+    pressed = user_client.post(LOOKUP, {"url": "arxiv"}, HTTP_HX_TRIGGER="lookup-button", **HTMX)
+
+    assert "lookup__message" not in live.content.decode()
+    assert "Enter a full web address" in pressed.content.decode()
+
+
+def test_only_look_ups_that_ask_a_source_count_against_the_rate(
+    source_server, user_client, papers, settings
+):
+    settings.LOOKUP_RATE_PER_MINUTE = 1
+    ResourceFactory(category=papers, url="https://arxiv.org/abs/2309.08600")
+    for _ in range(3):  # listed: answered without asking arXiv
+        assert "Already listed" in look_up(user_client, "https://arxiv.org/abs/2309.08600")
+
+    first = look_up(user_client, "https://github.com/BizarreCake/fmr.ai")
+    second = look_up(user_client, "https://arxiv.org/abs/2408.05147")
+
+    assert "Found on GitHub" in first
+    assert "looked up many addresses in a short time" in second
