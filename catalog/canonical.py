@@ -60,6 +60,22 @@ CASE_INSENSITIVE_PATH_HOSTS = frozenset({"github.com"})
 INDEX_PAGES = ("index.html", "index.htm", "index.php")
 
 
+def github_repository(url: str) -> tuple[str, str] | None:
+    """``(owner, name)``, lower-cased, when ``url`` is a GitHub repository's page."""
+    key = canonical_key(url) if url else ""
+    if key.startswith("github:"):
+        owner, _, name = key.removeprefix("github:").partition("/")
+        return owner, name
+    return None
+
+
+def _github_repository(path: str) -> tuple[str, str] | None:
+    match = GITHUB_REPOSITORY_PATH.match(path.lower())
+    if match is None or match["owner"] in GITHUB_RESERVED or match["name"] in (".", ".."):
+        return None
+    return match["owner"], match["name"]
+
+
 def canonical_key(url: str) -> str:
     """
     Return the key that identifies the work at ``url``.
@@ -123,19 +139,3 @@ def canonical_key(url: str) -> str:
     if kept_query:
         key += "?" + urlencode(kept_query)
     return key
-
-
-def github_repository(url: str) -> tuple[str, str] | None:
-    """``(owner, name)``, lower-cased, when ``url`` is a GitHub repository's page."""
-    key = canonical_key(url) if url else ""
-    if key.startswith("github:"):
-        owner, _, name = key.removeprefix("github:").partition("/")
-        return owner, name
-    return None
-
-
-def _github_repository(path: str) -> tuple[str, str] | None:
-    match = GITHUB_REPOSITORY_PATH.match(path.lower())
-    if match is None or match["owner"] in GITHUB_RESERVED or match["name"] in (".", ".."):
-        return None
-    return match["owner"], match["name"]

@@ -96,12 +96,12 @@ class ResourceFilter(django_filters.FilterSet):
         min_value=EARLIEST_YEAR,
         max_value=LATEST_YEAR,
     )
-    sort = django_filters.ChoiceFilter(
-        method="filter_nothing", choices=SORT_CHOICES, label="Sort by"
-    )
     # Repository liveness (catalog.maintenance), known once refresh_metadata has run.
     maintenance = django_filters.ChoiceFilter(
         method="filter_maintenance", choices=MAINTENANCE_CHOICES, label="Maintenance"
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_nothing", choices=SORT_CHOICES, label="Sort by"
     )
 
     def __init__(self, data=None, queryset=None, *, facets, **kwargs):
