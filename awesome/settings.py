@@ -220,18 +220,6 @@ LOGOUT_REDIRECT_URL = "catalog:home"
 SUBMISSIONS_DAILY_LIMIT = env_int("SUBMISSIONS_DAILY_LIMIT", 10)
 SUBMISSIONS_PENDING_LIMIT = env_int("SUBMISSIONS_PENDING_LIMIT", 20)
 
-# Absolute links in mail (the review queue, a proposal) start with this.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-# Outbound requests (catalog.sources.http): every request the server makes
-# names itself with this User-Agent, and never goes to a loopback, private or
-# otherwise non-public address unless FETCH_ALLOW_PRIVATE_NETWORKS is set (tests,
-# and intranet deployments whose catalog links point inside).
-FETCH_USER_AGENT = os.environ.get(
-    "FETCH_USER_AGENT", f"awesome-llm-interpretability/1.0 (+{SITE_URL}/)"
-)
-FETCH_ALLOW_PRIVATE_NETWORKS = env_bool("FETCH_ALLOW_PRIVATE_NETWORKS", default=False)
-
 # Metadata sources (catalog.sources): each provider's base URL, so that tests
 # and mirrors can stand in for the real services.
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
@@ -247,6 +235,18 @@ LOOKUP_DEADLINE_SECONDS = float(os.environ.get("LOOKUP_DEADLINE_SECONDS", "5"))
 LOOKUP_RATE_PER_MINUTE = env_int("LOOKUP_RATE_PER_MINUTE", 20)
 # A tool whose repository saw no push for this many months counts as unmaintained.
 MAINTENANCE_IDLE_MONTHS = env_int("MAINTENANCE_IDLE_MONTHS", 12)
+
+# Absolute links in mail (the review queue, a proposal) start with this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Outbound requests (catalog.sources.http): every request the server makes
+# names itself with this User-Agent, and never goes to a loopback, private or
+# otherwise non-public address unless FETCH_ALLOW_PRIVATE_NETWORKS is set (tests,
+# and intranet deployments whose catalog links point inside).
+FETCH_USER_AGENT = os.environ.get(
+    "FETCH_USER_AGENT", f"awesome-llm-interpretability/1.0 (+{SITE_URL}/)"
+)
+FETCH_ALLOW_PRIVATE_NETWORKS = env_bool("FETCH_ALLOW_PRIVATE_NETWORKS", default=False)
 
 # Internationalization
 

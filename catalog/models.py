@@ -245,20 +245,6 @@ def unique_slug(text: str, model: type[models.Model], max_length: int = 80) -> s
     return slug
 
 
-class CatalogVersion(models.Model):
-    """
-    One row whose number changes, to a new random value, whenever anything
-    public in the catalog changes. Cached pages and lists are keyed by it, so
-    every process sees a change at once; random values never repeat, even
-    after the table is emptied.
-    """
-
-    number = models.BigIntegerField(default=0)
-
-    def __str__(self):
-        return f"catalog version {self.number}"
-
-
 class RepositoryMetadata(models.Model):
     """
     What GitHub last said of a resource's repository (the resource's own URL
@@ -326,3 +312,17 @@ class PaperMetadata(models.Model):
 
     def __str__(self):
         return f"arXiv:{self.arxiv_id}v{self.latest_version or '?'}"
+
+
+class CatalogVersion(models.Model):
+    """
+    One row whose number changes, to a new random value, whenever anything
+    public in the catalog changes. Cached pages and lists are keyed by it, so
+    every process sees a change at once; random values never repeat, even
+    after the table is emptied.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"catalog version {self.number}"
