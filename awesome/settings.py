@@ -321,6 +321,22 @@ FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS")
 SUBMISSIONS_DAILY_LIMIT = env_int("SUBMISSIONS_DAILY_LIMIT", 10)
 SUBMISSIONS_PENDING_LIMIT = env_int("SUBMISSIONS_PENDING_LIMIT", 20)
 
+# Metadata sources (catalog.sources): each provider's base URL, so that tests
+# and mirrors can stand in for the real services.
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org").rstrip("/")
+OPENREVIEW_API_URL = os.environ.get("OPENREVIEW_API_URL", "https://api2.openreview.net").rstrip("/")
+GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+# Optional: a token raises GitHub's limit from 60 to 5,000 requests an hour.
+GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
+# The proposal form's look-up and /api/lookup/ are the only requests a visitor
+# makes wait on another server: this many seconds in all, and so many a minute
+# for each account.
+LOOKUP_DEADLINE_SECONDS = float(os.environ.get("LOOKUP_DEADLINE_SECONDS", "5"))
+LOOKUP_RATE_PER_MINUTE = env_int("LOOKUP_RATE_PER_MINUTE", 20)
+# A tool whose repository saw no push for this many months counts as unmaintained.
+MAINTENANCE_IDLE_MONTHS = env_int("MAINTENANCE_IDLE_MONTHS", 12)
+
 # Every absolute link in mail (the review queue, a proposal, a password reset,
 # an address to verify) starts with this, never with the Host a request named.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from catalog.admin_dates import guard_date_drill_downs
 from catalog.admin_views import data_quality
 from catalog.sitemaps import SITEMAPS
+from submissions import lookup_views
 
 admin.site.site_header = "awesome curation"
 admin.site.site_title = "awesome admin"
@@ -15,6 +16,8 @@ urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer first.
     path("admin/data-quality/", admin.site.admin_view(data_quality), name="admin_data_quality"),
     path("admin/", admin.site.urls),
+    # The one API address that asks another server, for logged-in accounts (submissions).
+    path("api/lookup/", lookup_views.api_lookup, name="api_lookup"),
     path("api/", include("catalog.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("accounts/", include("accounts.urls")),

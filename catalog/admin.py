@@ -14,6 +14,8 @@ from catalog.models import (
     Category,
     LinkCheckExemption,
     LinkCheckRun,
+    PaperMetadata,
+    RepositoryMetadata,
     ResearchGroup,
     ResearchGroupLink,
     Resource,
@@ -88,6 +90,35 @@ LINK_HEALTH_HELP = (
 )
 
 
+class SourceFactsInline(admin.StackedInline):
+    """What a source said at the last refresh_metadata: read-only, written by that command."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RepositoryMetadataInline(SourceFactsInline):
+    model = RepositoryMetadata
+    fields = readonly_fields = [
+        "full_name", "stars", "pushed_at", "archived", "license", "latest_release",
+        "latest_release_at", "fetched_at",
+    ]  # fmt: skip
+
+
+class PaperMetadataInline(SourceFactsInline):
+    model = PaperMetadata
+    fields = readonly_fields = [
+        "arxiv_id", "latest_version", "journal_ref", "withdrawn", "fetched_at",
+    ]  # fmt: skip
+
+
 class ResourceAdminForm(forms.ModelForm):
     # Curators pick from the existing vocabulary; new tags are made on purpose
     # in the tag admin, so near-duplicates ("SAE", "sae-s") don't creep in.
@@ -118,7 +149,7 @@ class ResourceAdmin(admin.ModelAdmin):
     readonly_fields = [
         "canonical_key", "link", "created_at", "updated_at", "published_at", *LINK_HEALTH_FIELDS,
     ]  # fmt: skip
-    inlines = [ResourceLinkInline]
+    inlines = [ResourceLinkInline, RepositoryMetadataInline, PaperMetadataInline]
     actions = ["publish", "archive"]
     date_hierarchy = "created_at"
     list_per_page = 50

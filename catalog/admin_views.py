@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -16,5 +17,6 @@ def data_quality(request):
         "title": "Data-quality report",
         "report": data_quality_report(),
         "min_tags": MIN_TAGS,
+        "idle_months": settings.MAINTENANCE_IDLE_MONTHS,
     }
     return TemplateResponse(request, "admin/catalog/data_quality.html", context)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.citations import author_names
 from catalog.facets import categories_with_counts, groups_with_counts, published_tags
+from catalog.maintenance import maintenance_of
 from catalog.models import Resource, ResourceLink
 from catalog.views import facets_for, filtered_resources
 
@@ -39,6 +40,22 @@ def link_health(resource) -> dict:
     }
 
 
+def repository_data(resource) -> dict | None:
+    """What GitHub last said of the resource's repository; None before any refresh."""
+    repository = getattr(resource, "repository", None)
+    if repository is None:
+        return None
+    return {
+        "full_name": repository.full_name,
+        "stars": repository.stars,
+        "pushed_at": iso(repository.pushed_at),
+        "archived": repository.archived,
+        "license": repository.license or None,
+        "latest_release": repository.latest_release or None,
+        "checked_at": iso(repository.fetched_at),
+    }
+
+
 def resource_data(request, resource) -> dict:
     return {
         "slug": resource.slug,
@@ -54,6 +71,8 @@ def resource_data(request, resource) -> dict:
         "code_url": resource.code_url,
         "links": [{"label": link.label, "url": link.url} for link in resource.links.all()],
         "link_health": link_health(resource),
+        "repository": repository_data(resource),
+        "maintenance": maintenance_of(getattr(resource, "repository", None)),
         "published_at": iso(resource.published_at),
         "updated_at": iso(resource.updated_at),
         "html_url": request.build_absolute_uri(resource.get_absolute_url()),
@@ -64,7 +83,7 @@ def resource_data(request, resource) -> dict:
 
 
 def with_everything(queryset):
-    return queryset.select_related("category").prefetch_related(
+    return queryset.select_related("category", "repository").prefetch_related(
         "tags", "groups", Prefetch("links", queryset=ResourceLink.objects.order_by("id"))
     )
 

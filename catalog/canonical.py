@@ -44,9 +44,36 @@ ARXIV_PATH = re.compile(
 OPENREVIEW_HOSTS = frozenset({"openreview.net"})
 OPENREVIEW_PATHS = frozenset({"/forum", "/pdf", "/attachment"})
 DOI_HOSTS = frozenset({"doi.org", "dx.doi.org"})
+# arXiv's own DOIs (10.48550/arXiv.2509.25045) name the arXiv paper.
+ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>\d{4}\.\d{4,5})(?:v\d+)?$")
+GITHUB_HOSTS = frozenset({"github.com"})
+# A repository's own page: github.com/owner/name, nothing deeper.
+GITHUB_REPOSITORY_PATH = re.compile(
+    r"^/(?P<owner>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9._-]+?)(?:\.git)?/?$"
+)
+# First path segments that are GitHub's own pages, never an owner.
+GITHUB_RESERVED = frozenset(
+    {"orgs", "topics", "features", "marketplace", "sponsors", "settings", "about", "collections"}
+)
 # Hosts whose paths are case-insensitive (github.com/Owner/Repo is github.com/owner/repo).
 CASE_INSENSITIVE_PATH_HOSTS = frozenset({"github.com"})
 INDEX_PAGES = ("index.html", "index.htm", "index.php")
+
+
+def github_repository(url: str) -> tuple[str, str] | None:
+    """``(owner, name)``, lower-cased, when ``url`` is a GitHub repository's page."""
+    key = canonical_key(url) if url else ""
+    if key.startswith("github:"):
+        owner, _, name = key.removeprefix("github:").partition("/")
+        return owner, name
+    return None
+
+
+def _github_repository(path: str) -> tuple[str, str] | None:
+    match = GITHUB_REPOSITORY_PATH.match(path.lower())
+    if match is None or match["owner"] in GITHUB_RESERVED or match["name"] in (".", ".."):
+        return None
+    return match["owner"], match["name"]
 
 
 def canonical_key(url: str) -> str:
@@ -57,7 +84,10 @@ def canonical_key(url: str) -> str:
     fragments, tracking parameters, trailing slashes and index pages
     removed, and the remaining query parameters sorted. arXiv, OpenReview
     and DOI links become ``arxiv:ID``, ``openreview:ID`` and ``doi:ID``
-    whatever page of the work they point at.
+    whatever page of the work they point at; arXiv's own DOIs become
+    ``arxiv:ID`` and a GitHub repository's page ``github:owner/name``. A
+    repository renamed since is only known by asking GitHub
+    (``catalog.sources``), which gives its current key.
     """
     url = url.strip()
     if "://" not in url:
@@ -79,7 +109,13 @@ def canonical_key(url: str) -> str:
 
     if host in DOI_HOSTS and len(path) > 1:
         # DOIs are case-insensitive by definition.
-        return f"doi:{unquote(path.lstrip('/')).lower()}"
+        doi = unquote(path.lstrip("/")).lower()
+        if match := ARXIV_DOI.match(doi):
+            return f"arxiv:{match['id']}"
+        return f"doi:{doi}"
+
+    if host in GITHUB_HOSTS and (repository := _github_repository(path)):
+        return f"github:{repository[0]}/{repository[1]}"
 
     if host in CASE_INSENSITIVE_PATH_HOSTS:
         path = path.lower().removesuffix(".git")

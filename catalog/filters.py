@@ -6,23 +6,28 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
+from catalog.maintenance import MAINTENANCE_CHOICES, maintenance_condition
 from catalog.models import EARLIEST_YEAR, LATEST_YEAR, Resource, TaggedResource
 from catalog.search import search
 
 MAX_TAGS = 10
 
 SORT_NEWEST, SORT_TITLE, SORT_YEAR, SORT_RELEVANCE = "newest", "title", "year", "relevance"
+SORT_STARS = "stars"
 SORT_CHOICES = [
     (SORT_RELEVANCE, "Best match"),
     (SORT_NEWEST, "Newest added"),
     (SORT_YEAR, "Year, newest first"),
     (SORT_TITLE, "Title, A to Z"),
+    (SORT_STARS, "GitHub stars, most first"),
 ]
 ORDERINGS = {
     SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
     SORT_TITLE: [Lower("title"), "id"],
     SORT_YEAR: [F("year").desc(nulls_last=True), Lower("title")],
     SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
+    # Works without a known repository come last, in title order.
+    SORT_STARS: [F("repository__stars").desc(nulls_last=True), Lower("title"), "id"],
 }
 
 
@@ -91,6 +96,10 @@ class ResourceFilter(django_filters.FilterSet):
         min_value=EARLIEST_YEAR,
         max_value=LATEST_YEAR,
     )
+    # Repository liveness (catalog.maintenance), known once refresh_metadata has run.
+    maintenance = django_filters.ChoiceFilter(
+        method="filter_maintenance", choices=MAINTENANCE_CHOICES, label="Maintenance"
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_nothing", choices=SORT_CHOICES, label="Sort by"
     )
@@ -116,6 +125,9 @@ class ResourceFilter(django_filters.FilterSet):
             researchgroup_id=self.facets.groups_by_slug[value].pk
         )
         return queryset.filter(pk__in=members.values("resource_id"))
+
+    def filter_maintenance(self, queryset, name, value):
+        return queryset.filter(maintenance_condition(value))
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # ordering is applied once every filter has run

@@ -304,6 +304,75 @@ def unique_slug(text: str, model: type[models.Model], max_length: int = 80) -> s
     return slug
 
 
+class RepositoryMetadata(models.Model):
+    """
+    What GitHub last said of a resource's repository (the resource's own URL
+    for a tool, else its code link). Written only by
+    catalog.services.metadata_refresh; a resource without one was never looked up.
+    """
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, related_name="repository")
+    url = models.URLField("repository URL asked about", max_length=500)
+    full_name = models.CharField(
+        max_length=200, help_text="owner/name as GitHub gives it now (a renamed one's new name)."
+    )
+    # The repository's identity now, so that a proposal of its new address is known.
+    canonical_key = models.CharField(max_length=250, db_index=True)
+    stars = models.PositiveIntegerField(null=True, blank=True)
+    pushed_at = models.DateTimeField("last push", null=True, blank=True)
+    archived = models.BooleanField(default=False)
+    license = models.CharField("licence", max_length=100, blank=True)
+    latest_release = models.CharField(max_length=100, blank=True)
+    latest_release_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField("last refreshed")
+
+    class Meta:
+        verbose_name = "repository metadata"
+        verbose_name_plural = "repository metadata"
+        indexes = [models.Index(fields=["archived", "pushed_at"], name="catalog_repo_maintenance")]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def html_url(self) -> str:
+        return f"https://github.com/{self.full_name}"
+
+    @property
+    def moved(self) -> bool:
+        """GitHub gives another name than the address the catalog holds."""
+        return self.canonical_key != canonical_key(self.url)
+
+    @property
+    def maintenance(self) -> str | None:
+        """archived, unmaintained (idle longer than the setting), active, or None if unknown."""
+        from catalog.maintenance import maintenance_of  # it imports this module
+
+        return maintenance_of(self)
+
+
+class PaperMetadata(models.Model):
+    """
+    What arXiv last said of a paper in the catalog: its latest version, a
+    journal reference, a withdrawal. Nothing here changes the resource: the
+    data-quality report shows a curator what differs.
+    """
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, related_name="paper")
+    arxiv_id = models.CharField("arXiv identifier", max_length=40)
+    latest_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    journal_ref = models.CharField("journal reference", max_length=500, blank=True)
+    withdrawn = models.BooleanField(default=False)
+    fetched_at = models.DateTimeField("last refreshed")
+
+    class Meta:
+        verbose_name = "paper metadata"
+        verbose_name_plural = "paper metadata"
+
+    def __str__(self):
+        return f"arXiv:{self.arxiv_id}v{self.latest_version or '?'}"
+
+
 class CatalogVersion(models.Model):
     """
     One row whose number changes, to a new random value, whenever anything

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from catalog.canonical import canonical_key
+from catalog.sources.lookup import identity_keys
 
 
 class ResourceQuerySet(models.QuerySet):
@@ -22,10 +22,19 @@ class ResourceQuerySet(models.QuerySet):
         return self.filter(link_failures__gte=BROKEN_LINK_FAILURES)
 
     def with_related(self):
-        """Load category, groups and tags in a fixed number of queries."""
-        return self.select_related("category").prefetch_related("groups", "tags")
+        """Load category, repository facts, groups and tags in a fixed number of queries."""
+        return self.select_related("category", "repository").prefetch_related("groups", "tags")
 
     def matching_url(self, url: str):
-        """Resources whose main or extra link leads to the same work as ``url``."""
-        key = canonical_key(url)
-        return self.filter(Q(canonical_key=key) | Q(links__canonical_key=key)).distinct()
+        """
+        Resources whose main or extra link leads to the same work as ``url``,
+        or whose repository GitHub now knows by that address. A recent look-up
+        of ``url`` (catalog.sources.lookup) adds what its source said: a
+        renamed repository's new name, a journal article's arXiv preprint.
+        """
+        keys = identity_keys(url)
+        return self.filter(
+            Q(canonical_key__in=keys)
+            | Q(links__canonical_key__in=keys)
+            | Q(repository__canonical_key__in=keys)
+        ).distinct()

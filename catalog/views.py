@@ -13,6 +13,7 @@ from catalog.cache import cached_for_version, catalog_version
 from catalog.citations import bibtex, catalog_citation_keys, is_citable
 from catalog.facets import catalog_facets, categories_with_counts
 from catalog.filters import SORT_CHOICES, ResourceFilter
+from catalog.maintenance import MAINTENANCE_CHOICES
 from catalog.models import Resource
 
 RESOURCES_PER_PAGE = 24
@@ -27,6 +28,8 @@ FILTER_NOTICES = {
     "year_min": "“{value}” is not a year from 1900 to 2100, so the “from” year was ignored.",
     "year_max": "“{value}” is not a year from 1900 to 2100, so the “to” year was ignored.",
     "sort": "“{value}” is not a way to sort, so the default order is used.",
+    "maintenance": "“{value}” is not a maintenance state (active, unmaintained or archived), "
+    "so it was ignored.",
 }
 
 
@@ -153,6 +156,9 @@ def active_filter_chips(filterset, kept):
         chips.append((f"From {data['year_min']}", without("year_min")))
     if data.get("year_max") is not None:
         chips.append((f"To {data['year_max']}", without("year_max")))
+    if data.get("maintenance"):
+        label = dict(MAINTENANCE_CHOICES)[data["maintenance"]]
+        chips.append((f"Maintenance: {label}", without("maintenance")))
     return chips
 
 
@@ -173,7 +179,9 @@ def resource_list(request):
     """
     facets = facets_for(request)
     filterset, notices, kept = filtered_resources(request.GET, facets)
-    page = paginate(request, filterset.qs.select_related("category").prefetch_related("tags"))
+    page = paginate(
+        request, filterset.qs.select_related("category", "repository").prefetch_related("tags")
+    )
     data = filterset.form.cleaned_data
     if notice := page_notice(request.GET.get("page"), page):
         notices.append(notice)
@@ -202,6 +210,8 @@ def resource_list(request):
         "sort_order": filterset.sort_order,
         "default_sort": filterset.default_sort,
         "searching": bool(data.get("q")),
+        "maintenance_choices": MAINTENANCE_CHOICES,
+        "selected_maintenance": data.get("maintenance"),
     }
     template = "catalog/resource_list.html"
     if wants_fragment(request):

@@ -1,6 +1,6 @@
 from django.db import models
 
-from catalog.canonical import canonical_key
+from catalog.sources.lookup import identity_keys
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -26,8 +26,8 @@ class SubmissionQuerySet(models.QuerySet):
         return self.filter(submitter=user)
 
     def matching_url(self, url: str):
-        """Proposals of the work at ``url``, whatever form its URL takes."""
-        return self.filter(canonical_key=canonical_key(url))
+        """Proposals of the work at ``url``, whatever form its URL takes (see Resource's)."""
+        return self.filter(canonical_key__in=identity_keys(url))
 
 
 class AppendOnlyError(Exception):

@@ -287,6 +287,15 @@ def _check_limits(submitter) -> None:
         )
 
 
+def duplicate_of(url: str) -> DuplicateWork | None:
+    """Why the work at ``url`` cannot be proposed as new (listed or proposed), or None."""
+    try:
+        _check_not_duplicate(url)
+    except DuplicateWork as duplicate:
+        return duplicate
+    return None
+
+
 def _check_not_duplicate(url, *, resource=None, exclude_submission=None) -> None:
     """Refuse ``url`` when its work is listed (other than ``resource``) or, for a new
     resource, already proposed."""

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from submissions import views
+from submissions import lookup_views, views
 
 app_name = "submissions"
 
 urlpatterns = [
     path("submit/", views.create, name="create"),
+    path("submit/lookup/", lookup_views.lookup, name="lookup"),
     path("submit/correction/<slug:slug>/", views.correct, name="correct"),
     path("submit/broken-link/<slug:slug>/", views.report, name="report"),
     path("proposals/", views.mine, name="mine"),

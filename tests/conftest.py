@@ -98,3 +98,26 @@ def user_client(client, user):
 def moderator_client(client, moderator):
     client.force_login(moderator)
     return client
+
+
+# Metadata sources (arXiv, Crossref, OpenReview, GitHub) answering on loopback.
+
+
+@pytest.fixture(scope="session")
+def source_server_session():
+    from tests.sources.source_server import SourceServer, SourceState
+
+    server = SourceServer(SourceState()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def source_server(source_server_session, settings):
+    """The recorded sources on loopback, with every base URL setting pointing at them."""
+    from tests.sources.source_server import point_settings_at
+
+    source_server_session.state.reset()
+    source_server_session.state.default_repositories = False
+    point_settings_at(settings, source_server_session.url)
+    return source_server_session

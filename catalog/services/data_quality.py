@@ -3,7 +3,10 @@ The data-quality report: what a curator should look at next.
 
 Read-only. Covers every resource that is not archived (drafts included, since
 they are about to be published): possible duplicates, thin tagging, papers
-missing bibliographic facts, tags used once, broken links.
+missing bibliographic facts, tags used once, broken links, and what the
+sources said at the last ``refresh_metadata``: repositories archived or idle,
+repositories renamed, papers with a newer arXiv version, a journal reference
+or a withdrawal.
 """
 
 import re
@@ -17,11 +20,13 @@ from django.db.models import Count, Q
 from taggit.models import Tag
 
 from catalog.citations import CITABLE_CATEGORIES
+from catalog.maintenance import ARCHIVED, UNMAINTAINED, maintenance_of
 from catalog.models import Resource, ResourceLink
 
 MIN_TAGS = 2
 SIMILAR_TITLE_RATIO = 0.9
 WORDS = re.compile(r"[a-z0-9]+")
+ARXIV_VERSION = re.compile(r"arxiv\.org/(?:abs|pdf|html)/[^/?#]+?v(\d+)(?:\.pdf)?/?(?:[?#]|$)")
 
 
 @dataclass
@@ -32,6 +37,8 @@ class DataQualityReport:
     missing_bibliography: list[tuple[Resource, list[str]]] = field(default_factory=list)
     single_use_tags: list[tuple[Tag, Resource]] = field(default_factory=list)
     broken_links: list[Resource] = field(default_factory=list)
+    unmaintained: list[tuple[Resource, str]] = field(default_factory=list)
+    source_notes: list[tuple[Resource, str]] = field(default_factory=list)
 
     @property
     def issue_count(self) -> int:
@@ -44,6 +51,8 @@ class DataQualityReport:
                 self.missing_bibliography,
                 self.single_use_tags,
                 self.broken_links,
+                self.unmaintained,
+                self.source_notes,
             )
         )
 
@@ -82,6 +91,14 @@ class DataQualityReport:
                     for resource in self.broken_links
                 ],
             ),
+            (
+                "Repositories not maintained (archived, or idle)",
+                [f"{name(resource)}: {note}" for resource, note in self.unmaintained],
+            ),
+            (
+                "Sources say otherwise (GitHub, arXiv)",
+                [f"{name(resource)}: {note}" for resource, note in self.source_notes],
+            ),
         ]
         lines = []
         for title, entries in sections:
@@ -94,7 +111,7 @@ def data_quality_report() -> DataQualityReport:
     """Build the report; see the module docstring for what it covers."""
     resources = list(
         Resource.objects.exclude(status=Resource.Status.ARCHIVED)
-        .select_related("category")
+        .select_related("category", "repository", "paper")
         .annotate(tag_count=Count("tagged_items"))
         .order_by("title", "pk")
     )
@@ -105,6 +122,8 @@ def data_quality_report() -> DataQualityReport:
         missing_bibliography=missing_bibliography(resources),
         single_use_tags=single_use_tags(),
         broken_links=[resource for resource in resources if resource.link_broken],
+        unmaintained=unmaintained(resources),
+        source_notes=source_notes(resources),
     )
 
 
@@ -160,6 +179,54 @@ def missing_bibliography(resources) -> list[tuple[Resource, list[str]]]:
         if missing:
             found.append((resource, missing))
     return found
+
+
+def unmaintained(resources) -> list[tuple[Resource, str]]:
+    found = []
+    for resource in resources:
+        repository = getattr(resource, "repository", None)
+        state = maintenance_of(repository)
+        if state == ARCHIVED:
+            found.append((resource, f"{repository.full_name} is archived on GitHub"))
+        elif state == UNMAINTAINED:
+            idle_since = f"{repository.pushed_at:%Y-%m-%d}"
+            found.append((resource, f"no push to {repository.full_name} since {idle_since}"))
+    return found
+
+
+def source_notes(resources) -> list[tuple[Resource, str]]:
+    """What GitHub and arXiv said that the catalog does not: for a curator to weigh."""
+    found = []
+    for resource in resources:
+        repository = getattr(resource, "repository", None)
+        if repository is not None and repository.moved:
+            note = f"GitHub now names the repository {repository.full_name}: update the link"
+            found.append((resource, note))
+        paper = getattr(resource, "paper", None)
+        if paper is None:
+            continue
+        if paper.withdrawn:
+            found.append((resource, f"arXiv marks {paper.arxiv_id} as withdrawn"))
+        linked = linked_arxiv_version(resource.url)
+        if linked and paper.latest_version and paper.latest_version > linked:
+            found.append((resource, f"arXiv has v{paper.latest_version}; the link names v{linked}"))
+        if paper.journal_ref and normalised_title(paper.journal_ref) not in normalised_title(
+            resource.venue
+        ):
+            found.append(
+                (
+                    resource,
+                    f"arXiv gives the journal reference “{paper.journal_ref}”; "
+                    f"the venue says “{resource.venue or 'nothing'}”",
+                )
+            )
+    return found
+
+
+def linked_arxiv_version(url: str) -> int | None:
+    """The version an arXiv link names (…/abs/2309.08600v2 → 2), None when it names none."""
+    match = ARXIV_VERSION.search(url)
+    return int(match[1]) if match else None
 
 
 def single_use_tags() -> list[tuple[Tag, Resource]]:

@@ -34,3 +34,28 @@ def duration_words(duration):
     if hours < 48:
         return f"{hours:.0f} hours" if hours >= 1.5 else "1 hour"
     return f"{hours / 24:.1f} days".replace(".0 days", " days")
+
+
+@register.filter
+def loaded_repository(resource):
+    """
+    The resource's repository facts when the view loaded them
+    (``with_related()`` or ``select_related("repository")``), else None: a
+    template never costs a query per resource for them.
+    """
+    descriptor = type(resource).repository
+    if not descriptor.related.is_cached(resource):
+        return None
+    return descriptor.related.get_cached_value(resource)
+
+
+@register.filter
+def compact_number(value):
+    """2874 → "2.9k", 12400 → "12k": a count read at a glance."""
+    if value is None:
+        return ""
+    if value < 1000:
+        return str(value)
+    if value < 10000:
+        return f"{value / 1000:.1f}k".replace(".0k", "k")
+    return f"{round(value / 1000)}k"

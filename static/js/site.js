@@ -10,6 +10,19 @@ document.addEventListener("click", (event) => {
   });
 });
 
+// The proposal form's look-up: a field it fills takes the value only if still
+// empty when the answer arrives, and stays the same element (focus, typing kept).
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  const { target, fragment } = event.detail;
+  const filled = fragment.firstElementChild;
+  if (!filled || !("lookupFill" in filled.dataset) || !("value" in target)) return;
+  event.detail.shouldSwap = false;
+  if (target.value.trim() === "") {
+    target.value = filled.value;
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+});
+
 // The copy buttons are only useful with a clipboard, so they start hidden.
 document.addEventListener("DOMContentLoaded", () => {
   if (!navigator.clipboard) return;

@@ -97,3 +97,23 @@ def test_canonical_key_different_works_stay_apart(first, second):
 @pytest.mark.parametrize("url", ["https://example.org:abc/x", "   https://example.org/x  ", ""])
 def test_canonical_key_odd_input_does_not_raise(url):
     assert isinstance(canonical_key(url), str)
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://doi.org/10.48550/arXiv.2509.25045", "arxiv:2509.25045"),
+        ("https://dx.doi.org/10.48550/ARXIV.2509.25045v2", "arxiv:2509.25045"),
+        (
+            "https://github.com/neelnanda-io/TransformerLens.git",
+            "github:neelnanda-io/transformerlens",
+        ),
+        ("https://github.com/openai/automated-interpretability/tree/main", None),
+        ("https://github.com/orgs/TransformerLensOrg", None),
+    ],
+)
+def test_canonical_key_of_arxiv_dois_and_repositories(url, key):
+    if key is None:  # deeper pages and GitHub's own pages stay addresses
+        assert not canonical_key(url).startswith("github:")
+    else:
+        assert canonical_key(url) == key
