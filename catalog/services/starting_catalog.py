@@ -9,6 +9,7 @@ since edited. Either way a second load of the same file changes nothing.
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ RESOURCE_SCHEMA = (
         "groups": list,
         "featured": bool,
         "extra_links": list,
+        "added": date,
     },
 )
 
@@ -234,6 +236,8 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
             **values,
         )
         _validated(resource, where).save()
+        if added := entry.get("added"):
+            _date_joined(resource, added)
         resource.tags.set(tag_names)
         resource.groups.set(group_ids)
         _replace_links(resource.links, links)
@@ -258,6 +262,16 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         changed = True
     report.count("resources", UPDATED if changed else UNCHANGED)
     return resource
+
+
+def _date_joined(resource, added: date) -> None:
+    """
+    Date a new resource from the day it joined the catalog, not the day of the
+    load, so that "Recently added" on a fresh site shows real recent additions.
+    """
+    joined = datetime.combine(added, time.min, tzinfo=UTC)
+    Resource.objects.filter(pk=resource.pk).update(created_at=joined, published_at=joined)
+    resource.created_at = resource.published_at = joined
 
 
 def _replace_links(manager, links) -> None:

@@ -248,3 +248,10 @@ def test_catalog_broken_file_says_what_is_wrong_and_loads_nothing(tmp_path, case
 def test_catalog_command_on_a_missing_file_fails_cleanly(tmp_path):
     with pytest.raises(CommandError, match=r"Cannot read .* Nothing was loaded"):
         call_command("load_catalog", str(tmp_path / "missing.toml"))
+
+
+def test_catalog_dates_each_resource_from_the_day_it_joined(loaded_catalog):
+    transformer_lens = Resource.objects.get(title="TransformerLens")
+    assert transformer_lens.created_at.date().isoformat() == "2024-01-02"
+    assert transformer_lens.published_at == transformer_lens.created_at
+    assert not Resource.objects.filter(created_at__year__lt=2023).exists()
