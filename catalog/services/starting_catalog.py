@@ -228,7 +228,7 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         "featured": entry.get("featured", False),
     }
 
-    resource = Resource.objects.filter(canonical_key=canonical_key(entry["url"])).first()
+    resource = _existing_resource([entry["url"], *(url for _, url in links)])
     if resource is None:
         resource = Resource(
             slug=entry.get("slug") or unique_slug(entry["title"], Resource),
@@ -262,6 +262,19 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         changed = True
     report.count("resources", UPDATED if changed else UNCHANGED)
     return resource
+
+
+def _existing_resource(urls) -> Resource | None:
+    """
+    The resource that already holds the entry's work: the one at its URL, else
+    one at an address the entry keeps as an extra link (a repository that moved).
+    """
+    keys = [canonical_key(url) for url in urls]
+    found = {
+        resource.canonical_key: resource
+        for resource in Resource.objects.filter(canonical_key__in=keys)
+    }
+    return next((found[key] for key in keys if key in found), None)
 
 
 def _date_joined(resource, added: date) -> None:
