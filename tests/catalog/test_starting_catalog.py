@@ -72,7 +72,9 @@ def test_catalog_has_the_sixteen_research_groups(loaded_catalog):
     assert [link.label for link in eleuther.links.all()] == ["Discord"]
     assert ResearchGroup.objects.get(slug="pair").links.count() == 3
     anthropic = set(
-        ResearchGroup.objects.get(slug="anthropic").resources.values_list("title", flat=True)
+        ResearchGroup.objects.get(slug="anthropic-interpretability-team").resources.values_list(
+            "title", flat=True
+        )
     )
     assert {"Toy Models of Superposition", "On the Biology of a Large Language Model"} <= anthropic
 
@@ -419,7 +421,7 @@ def test_catalog_load_on_an_older_catalog_adds_the_new_rows_and_keeps_edits(tmp_
     # The moved repository is the same work: matched by its former address, not added twice.
     assert Resource.objects.filter(title="TransformerLens").count() == 1
     assert (
-        ResearchGroup.objects.get(slug="anthropic")
+        ResearchGroup.objects.get(slug="anthropic-interpretability-team")
         .resources.filter(title__startswith="Scaling Monosemanticity")
         .exists()
     )
