@@ -158,12 +158,26 @@ def similar_titles(resources, threshold: float = SIMILAR_TITLE_RATIO):
     titled = [(normalised_title(resource.title), resource) for resource in resources]
     pairs = []
     for (title_a, a), (title_b, b) in combinations(titled, 2):
+        if numbered_editions(title_a, title_b):
+            continue
         matcher = SequenceMatcher(None, title_a, title_b, autojunk=False)
         if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
             continue
         if (ratio := matcher.ratio()) >= threshold:
             pairs.append((a, b, ratio))
     return sorted(pairs, key=lambda pair: (-pair[2], pair[0].title))
+
+
+def numbered_editions(title_a: str, title_b: str) -> bool:
+    """
+    Whether two normalised titles differ only in their numbers, as the parts
+    of a series do ("Gemma Scope" and "Gemma Scope 2"): different works, not a
+    near-duplicate.
+    """
+    words_a, words_b = title_a.split(), title_b.split()
+    return words_a != words_b and [word for word in words_a if not word.isdigit()] == [
+        word for word in words_b if not word.isdigit()
+    ]
 
 
 def missing_bibliography(resources) -> list[tuple[Resource, list[str]]]:

@@ -9,6 +9,7 @@ since edited. Either way a second load of the same file changes nothing.
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ RESOURCE_SCHEMA = (
         "groups": list,
         "featured": bool,
         "extra_links": list,
+        "added": date,
     },
 )
 
@@ -226,7 +228,7 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         "featured": entry.get("featured", False),
     }
 
-    resource = Resource.objects.filter(canonical_key=canonical_key(entry["url"])).first()
+    resource = _existing_resource([entry["url"], *(url for _, url in links)])
     if resource is None:
         resource = Resource(
             slug=entry.get("slug") or unique_slug(entry["title"], Resource),
@@ -234,6 +236,8 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
             **values,
         )
         _validated(resource, where).save()
+        if added := entry.get("added"):
+            _date_joined(resource, added)
         resource.tags.set(tag_names)
         resource.groups.set(group_ids)
         _replace_links(resource.links, links)
@@ -258,6 +262,29 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         changed = True
     report.count("resources", UPDATED if changed else UNCHANGED)
     return resource
+
+
+def _existing_resource(urls) -> Resource | None:
+    """
+    The resource that already holds the entry's work: the one at its URL, else
+    one at an address the entry keeps as an extra link (a repository that moved).
+    """
+    keys = [canonical_key(url) for url in urls]
+    found = {
+        resource.canonical_key: resource
+        for resource in Resource.objects.filter(canonical_key__in=keys)
+    }
+    return next((found[key] for key in keys if key in found), None)
+
+
+def _date_joined(resource, added: date) -> None:
+    """
+    Date a new resource from the day it joined the catalog, not the day of the
+    load, so that "Recently added" on a fresh site shows real recent additions.
+    """
+    joined = datetime.combine(added, time.min, tzinfo=UTC)
+    Resource.objects.filter(pk=resource.pk).update(created_at=joined, published_at=joined)
+    resource.created_at = resource.published_at = joined
 
 
 def _replace_links(manager, links) -> None:

@@ -26,13 +26,13 @@ def test_live_filtering_updates_results_and_address_without_a_reload(
     page, live_url, starting_catalog
 ):
     page.goto(f"{live_url}/resources/")
-    assert results_heading(page) == "83 resources"
+    assert results_heading(page) == "153 resources"
     page.evaluate("window.notReloaded = true")
 
     page.get_by_text("circuits", exact=False).first.click()
     page.wait_for_url("**/resources/?*tag=circuits*")
     page.wait_for_function(
-        "document.querySelector('#results-heading').textContent !== '83 resources'"
+        "document.querySelector('#results-heading').textContent !== '153 resources'"
     )
     circuits_only = results_heading(page)
 
@@ -55,7 +55,7 @@ def test_live_filtering_updates_results_and_address_without_a_reload(
     query = query_of(page)
     assert sorted(query.pop("tag")) == ["circuits", "gpt-2"]
     assert query == {"year_min": ["2023"]}  # empty fields stay out of the address
-    assert results_heading(page) == "2 resources"
+    assert results_heading(page) == "3 resources"
     titles = page.locator("#results .resource-item__title").all_inner_texts()
     assert "Towards Automated Circuit Discovery for Mechanistic Interpretability" in titles
     assert page.evaluate("window.notReloaded") is True  # the page was never reloaded
@@ -101,7 +101,7 @@ def test_filters_work_without_javascript(page_without_javascript, live_url, star
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**year_min=2023*")
     assert sorted(query_of(page)["tag"]) == ["circuits", "gpt-2"]
-    assert results_heading(page) == "2 resources"
+    assert results_heading(page) == "3 resources"
 
     page.get_by_role("link", name="Remove filter From 2023").click()
     page.wait_for_load_state()

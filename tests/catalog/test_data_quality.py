@@ -54,6 +54,13 @@ def test_report_finds_near_identical_titles_but_not_merely_related_ones():
     assert pairs == [(second, first)] or pairs == [(first, second)]
 
 
+def test_report_takes_numbered_parts_of_a_series_for_different_works():
+    ResourceFactory(title="Gemma Scope")
+    ResourceFactory(title="Gemma Scope 2")
+
+    assert data_quality_report().similar_titles == []
+
+
 def test_report_lists_resources_with_fewer_than_two_tags():
     bare = ResourceFactory(title="No tags")
     one = ResourceFactory(title="One tag", tags=["circuits"])

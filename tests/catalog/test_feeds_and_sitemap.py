@@ -97,7 +97,7 @@ def test_sitemap_lists_every_public_page_and_nothing_else(client):
         for group in ResearchGroup.objects.all()
     }
     assert locations == expected
-    assert len(locations) > 83
+    assert len(locations) > 153
     assert absolute(draft.get_absolute_url()) not in locations
     assert absolute(archived.get_absolute_url()) not in locations
     assert absolute("/tags/draft-only/") not in locations

@@ -1,9 +1,17 @@
+import csv
+import json
+import re
+import tomllib
+from collections import Counter
+from datetime import date
+from difflib import SequenceMatcher
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from taggit.models import Tag
 
+from catalog.canonical import canonical_key
 from catalog.models import (
     Category,
     ResearchGroup,
@@ -12,7 +20,8 @@ from catalog.models import (
     ResourceLink,
     TaggedResource,
 )
-from catalog.services.starting_catalog import CatalogFileError, catalog_load
+from catalog.services.starting_catalog import DEFAULT_CATALOG_PATH, CatalogFileError, catalog_load
+from tests.catalog.awesome_lists import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -40,25 +49,34 @@ def loaded_catalog():
     return catalog_load()
 
 
-def test_catalog_has_83_published_resources_in_four_categories(loaded_catalog):
-    assert Resource.objects.published().count() == 83
-    assert Resource.objects.count() == 83
+def test_catalog_has_153_published_resources_in_four_categories(loaded_catalog):
+    assert Resource.objects.published().count() == 153
+    assert Resource.objects.count() == 153
     counts = {
         category.slug: category.resources.count() for category in Category.objects.order_by("order")
     }
-    assert counts == {"tools": 22, "papers": 49, "articles": 10, "surveys": 2}
+    # The source list's 83 entries and the 70 additions for 2024-2026.
+    assert counts == {"tools": 22 + 18, "papers": 49 + 34, "articles": 10 + 12, "surveys": 2 + 6}
 
 
-def test_catalog_has_the_four_research_groups(loaded_catalog):
-    assert set(ResearchGroup.objects.values_list("name", flat=True)) == {
-        "PAIR",
-        "Alignment Lab AI",
-        "Nous Research",
-        "EleutherAI",
-    }
+def test_catalog_has_the_sixteen_research_groups(loaded_catalog):
+    names = set(ResearchGroup.objects.values_list("name", flat=True))
+    assert len(names) == 16
+    assert {"PAIR", "Alignment Lab AI", "Nous Research", "EleutherAI"} <= names
+    assert {"Anthropic Interpretability team", "Goodfire", "Transluce", "Decode Research"} <= names
     eleuther = ResearchGroup.objects.get(slug="eleutherai")
-    assert "Pythia" in set(eleuther.resources.values_list("title", flat=True))
+    assert {"Pythia", "Delphi", "Sparsify"} <= set(
+        eleuther.resources.values_list("title", flat=True)
+    )
+    assert eleuther.website == "https://www.eleuther.ai/"
+    assert [link.label for link in eleuther.links.all()] == ["Discord"]
     assert ResearchGroup.objects.get(slug="pair").links.count() == 3
+    anthropic = set(
+        ResearchGroup.objects.get(slug="anthropic-interpretability-team").resources.values_list(
+            "title", flat=True
+        )
+    )
+    assert {"Toy Models of Superposition", "On the Biology of a Large Language Model"} <= anthropic
 
 
 def test_catalog_canonical_keys_are_unique_and_arxiv_links_corrected(loaded_catalog):
@@ -110,8 +128,11 @@ def test_catalog_entries_have_descriptions_tags_years_and_authors(loaded_catalog
 def test_catalog_tags_are_a_vocabulary_not_one_offs(loaded_catalog):
     tag_names = set(Tag.objects.values_list("name", flat=True))
     assert {"sparse-autoencoders", "circuits", "probing", "library"} <= tag_names
+    assert {"transcoders", "attribution-graphs", "steering", "benchmark", "adjacent"} <= tag_names
     for name in tag_names:
         assert name == name.lower() and " " not in name, name
+    uses = Counter(TaggedResource.objects.values_list("tag__name", flat=True))
+    assert not [name for name, count in uses.items() if count < 3]
 
 
 def test_catalog_second_load_changes_nothing(loaded_catalog):
@@ -119,7 +140,7 @@ def test_catalog_second_load_changes_nothing(loaded_catalog):
     report = catalog_load()
     assert snapshot() == before
     assert not report.changed_anything
-    assert report.counts["resources"]["unchanged"] == 83
+    assert report.counts["resources"]["unchanged"] == 153
 
 
 def test_catalog_second_load_with_update_changes_nothing(loaded_catalog):
@@ -150,7 +171,7 @@ def test_catalog_load_keeps_curator_edits_unless_asked_to_update(loaded_catalog)
 def test_catalog_command_reports_what_it_did():
     out = StringIO()
     call_command("load_catalog", stdout=out)
-    assert "resources: 83 created, 0 updated, 0 unchanged" in out.getvalue()
+    assert "resources: 153 created, 0 updated, 0 unchanged" in out.getvalue()
     out = StringIO()
     call_command("load_catalog", stdout=out)
     assert "nothing changed" in out.getvalue()
@@ -248,3 +269,159 @@ def test_catalog_broken_file_says_what_is_wrong_and_loads_nothing(tmp_path, case
 def test_catalog_command_on_a_missing_file_fails_cleanly(tmp_path):
     with pytest.raises(CommandError, match=r"Cannot read .* Nothing was loaded"):
         call_command("load_catalog", str(tmp_path / "missing.toml"))
+
+
+def test_catalog_dates_each_resource_from_the_day_it_joined(loaded_catalog):
+    transformer_lens = Resource.objects.get(title="TransformerLens")
+    assert transformer_lens.created_at.date().isoformat() == "2024-01-02"
+    assert transformer_lens.published_at == transformer_lens.created_at
+    assert not Resource.objects.filter(created_at__year__lt=2023).exists()
+
+
+ADDITIONS_TSV = SHARED_DATA / "additions-2024-2026.tsv"
+SOURCE_HEAD_TSV = SHARED_DATA / "awesome-llm-interpretability-head.tsv"
+needs_shared_data = pytest.mark.skipif(
+    not ADDITIONS_TSV.exists() or not SOURCE_HEAD_TSV.exists(),
+    reason="the shared data files are not checked out beside the project",
+)
+
+
+def tsv_rows(path):
+    with open(path, encoding="utf-8", newline="") as tsv:
+        return list(csv.DictReader(tsv, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@needs_shared_data
+def test_catalog_holds_every_url_of_the_additions_file_exactly_once(loaded_catalog):
+    holders = Counter()
+    for resource in Resource.objects.prefetch_related("links"):
+        keys = {resource.canonical_key} | {link.canonical_key for link in resource.links.all()}
+        holders.update(keys)
+    group_keys = Counter()
+    for group in ResearchGroup.objects.prefetch_related("links"):
+        keys = {canonical_key(group.website)} | {
+            canonical_key(link.url) for link in group.links.all()
+        }
+        group_keys.update(keys)
+
+    for row in tsv_rows(ADDITIONS_TSV):
+        urls = [row["url"], *row["extra_urls"].split()]
+        if row["kind"] == "group":
+            group = ResearchGroup.objects.get(name=row["title"])
+            assert canonical_key(group.website) == canonical_key(row["url"]), row["title"]
+            # A group's other addresses are its links, or already a resource's.
+            for url in urls:
+                key = canonical_key(url)
+                assert group_keys[key] + holders[key] == 1, (row["title"], url)
+            continue
+        resource = Resource.objects.get(canonical_key=canonical_key(row["url"]))
+        assert resource.title == row["title"]
+        assert resource.year == int(row["year"]), row["title"]
+        assert resource.authors == row["authors"], row["title"]
+        assert resource.venue == row["venue"], row["title"]
+        for url in urls:
+            assert holders[canonical_key(url)] == 1, (row["title"], url)
+
+
+WORDS = re.compile(r"[a-z0-9']+")
+
+
+def word_runs(text, length=5):
+    words = WORDS.findall(text.lower())
+    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
+
+
+@needs_shared_data
+def test_catalog_descriptions_are_our_own(loaded_catalog):
+    source = [row["description"].lower() for row in tsv_rows(SOURCE_HEAD_TSV)]
+    source_runs = set().union(*(word_runs(text) for text in source))
+    for resource in Resource.objects.all():
+        ours = resource.description.lower()
+        assert not word_runs(ours) & source_runs, resource.title
+        for theirs in source:
+            assert SequenceMatcher(None, ours, theirs).ratio() < 0.6, resource.title
+
+
+def test_catalog_features_staples_and_tags_off_topic_rows_adjacent(loaded_catalog):
+    featured = set(Resource.objects.filter(featured=True).values_list("title", flat=True))
+    assert 8 <= len(featured) <= 12
+    assert {"TransformerLens", "SAELens", "nnsight", "Neuronpedia"} <= featured
+    adjacent = set(Resource.objects.filter(tags__name="adjacent").values_list("title", flat=True))
+    assert {"Vanna", "Functionary", "Floom", "SuperICL", "Git Re-Basin", "Phoenix"} <= adjacent
+    assert "A Survey of Large Language Models" in adjacent
+    assert not adjacent & featured
+
+
+def test_catalog_recently_added_shows_the_additions(loaded_catalog, client):
+    newest = Resource.objects.published().order_by("-published_at", "-id")[:6]
+    assert {resource.published_at.date() for resource in newest} == {date(2026, 12, 2)}
+    response = client.get("/")
+    assert newest[0].title in response.content.decode()
+    assert Resource.objects.get(
+        title="Scaling Monosemanticity: Extracting Interpretable Features from Claude 3 Sonnet"
+    ).published_at.date() == date(2026, 12, 2)
+
+
+def test_catalog_moves_transformer_lens_keeping_its_former_address(loaded_catalog):
+    lens = Resource.objects.get(title="TransformerLens")
+    assert lens.url == "https://github.com/TransformerLensOrg/TransformerLens"
+    assert [link.url for link in lens.links.all()] == [
+        "https://github.com/neelnanda-io/TransformerLens"
+    ]
+
+
+def toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | date):
+        return str(value) if isinstance(value, int) else value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{ " + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + " }"
+
+
+def the_catalog_before_the_additions(path):
+    """The starting catalog as it stood before the 2024-2026 additions, written to ``path``."""
+    with open(DEFAULT_CATALOG_PATH, "rb") as catalog_file:
+        data = tomllib.load(catalog_file)
+    old_groups = {"pair", "alignment-lab-ai", "nous-research", "eleutherai"}
+    data["groups"] = [group for group in data["groups"] if group["slug"] in old_groups]
+    data["resources"] = [entry for entry in data["resources"] if entry["added"] < date(2026, 12, 1)]
+    for entry in data["resources"]:
+        entry["groups"] = [slug for slug in entry.get("groups", []) if slug in old_groups]
+        if entry["title"] == "TransformerLens":
+            entry["url"] = "https://github.com/neelnanda-io/TransformerLens"
+            del entry["extra_links"]
+    lines = []
+    for kind in ("categories", "groups", "resources"):
+        for entry in data[kind]:
+            lines.append(f"[[{kind}]]")
+            lines += [f"{key} = {toml_value(value)}" for key, value in entry.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_catalog_load_on_an_older_catalog_adds_the_new_rows_and_keeps_edits(tmp_path):
+    catalog_load(path=the_catalog_before_the_additions(tmp_path / "old.toml"))
+    assert Resource.objects.count() == 83
+    assert ResearchGroup.objects.count() == 4
+    pythia = Resource.objects.get(title="Pythia")
+    pythia.description = "Edited by a curator."
+    pythia.save()
+
+    report = catalog_load()
+
+    pythia.refresh_from_db()
+    assert pythia.description == "Edited by a curator."
+    assert report.counts["resources"]["created"] == 70
+    assert report.counts["groups"]["created"] == 12
+    assert Resource.objects.published().count() == 153
+    # The moved repository is the same work: matched by its former address, not added twice.
+    assert Resource.objects.filter(title="TransformerLens").count() == 1
+    assert (
+        ResearchGroup.objects.get(slug="anthropic-interpretability-team")
+        .resources.filter(title__startswith="Scaling Monosemanticity")
+        .exists()
+    )
