@@ -15,6 +15,7 @@ from submissions.services import (
     DuplicateWork,
     SubmissionError,
     submission_create,
+    submission_quota,
     submission_resubmit,
     submission_withdraw,
 )
@@ -36,9 +37,17 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
-@login_required
 def create(request):
-    """Propose a new resource. Logged-in accounts."""
+    """
+    Propose a new resource. Logged-in accounts; a visitor who is not logged in
+    is told why an account is needed, with the ways to get one. The account's
+    remaining quota shows above the form, which is not offered when none is left.
+    """
+    if not request.user.is_authenticated:
+        return render(request, "submissions/needs_account.html", status=200)
+    quota = submission_quota(submitter=request.user)
+    if quota.exhausted:
+        return render(request, "submissions/proposal_form.html", {"kind": Kind.NEW, "quota": quota})
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _submit(
@@ -53,7 +62,9 @@ def create(request):
         )
         if response:
             return response
-    return render(request, "submissions/proposal_form.html", {"form": form, "kind": Kind.NEW})
+    return render(
+        request, "submissions/proposal_form.html", {"form": form, "kind": Kind.NEW, "quota": quota}
+    )
 
 
 @login_required
@@ -202,6 +213,7 @@ def _submit(request, form, send, success=None):
     except DuplicateWork as error:
         form.add_error("url" if "url" in form.fields else None, error.message)
         form.duplicate = error.resource
+        form.duplicate_proposal = error.proposal
         return None
     except SubmissionError as error:
         form.add_error(None, error.message)
