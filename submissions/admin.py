@@ -172,7 +172,7 @@ class QueueChangeList(ChangeList):
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     form = ModeratorProposalForm
-    list_display = ["headline", "url_column", "category_column", "checks", "sent", "submitted_by"]
+    list_display = ["headline", "url_column", "category_column", "checks", "sent_by"]
     list_display_links = ["headline"]
     list_filter = [StateFilter, "kind", AgeFilter]
     list_select_related = ["submitter", "resource", "category"]
@@ -394,6 +394,20 @@ class SubmissionAdmin(admin.ModelAdmin):
             '<span title="{}">{} ago</span>',
             submission.created_at.isoformat(timespec="minutes"),
             timesince(submission.created_at, depth=1),
+        )
+
+    @admin.display(description="sent", ordering="created_at")
+    def sent_by(self, submission):
+        approvals = self.past_approvals(submission)
+        return format_html(
+            '<span title="{}">{} ago</span> by {}<br><small>account {} old · {} past '
+            "approval{}</small>",
+            submission.created_at.isoformat(timespec="minutes"),
+            timesince(submission.created_at, depth=1),
+            submission.submitter,
+            self.account_age(submission),
+            approvals,
+            "" if approvals == 1 else "s",
         )
 
     @admin.display(description="submitter", ordering="submitter__username")

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
+from markdown_it import MarkdownIt
 
 from catalog.canonical import canonical_key
 from catalog.models import (
@@ -44,6 +45,8 @@ from catalog.models import (
 from catalog.services.common import links_differ, validation_summary
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# CommonMark, HTML blocks included, so that comments are recognised and skipped.
+_MARKDOWN = MarkdownIt("commonmark").disable(["inline", "text_join"])
 DEFAULT_GROUPS_SECTION = "Research Groups"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 LABEL_MAX_LENGTH = ResourceLink._meta.get_field("label").max_length
@@ -70,13 +73,6 @@ SKIPPED_SECTIONS = frozenset(
 )
 SKIPPED_SECTION_PREFIXES = ("contribut", "how to contribute", "table of contents")
 
-HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$")
-LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<body>\S.*)$")
-FENCE = re.compile(r"^[ \t]*(```|~~~)")
-THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
-REFERENCE_DEFINITION = re.compile(
-    r"^[ \t]{0,3}\[(?P<label>[^\]]+)\]:[ \t]*<?(?P<url>[^\s>]+)>?(?:[ \t]+[\"'(].*[\"')])?[ \t]*$"
-)
 SEPARATOR = re.compile(r"(?:^|\s)[-–—:](?=\s|$)")
 PARENTHETICAL = re.compile(r"\(([^()]*)\)")
 ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -195,66 +191,73 @@ def _line_at(data: bytes, position: int) -> int:
 
 
 def parse_awesome_list(text: str) -> ParsedList:
-    """The sections and items of an awesome-list README. Raises MarkdownImportError."""
-    lines = text.splitlines()
-    references = _reference_definitions(lines)
+    """
+    The sections and items of an awesome-list README. Raises MarkdownImportError.
+
+    markdown-it-py reads the block structure (headings, lists, paragraphs, code,
+    HTML comments, reference definitions) with the line each starts on; each
+    item's inline source is then read here, so that a malformed link is refused
+    with its line instead of turning silently into text.
+    """
+    env: dict = {}
+    tokens = _MARKDOWN.parse(text, env)
+    references = {
+        _reference_label(label): reference["href"]
+        for label, reference in env.get("references", {}).items()
+    }
     title = ""
     sections: list[ParsedSection] = []
     skipped: list[str] = []
     section: ParsedSection | None = None
     skipping_section = True  # before the first ## heading: title, badges, introduction
-    in_fence = in_comment = False
-    last_item: ParsedItem | None = None
-    description_lines: list[str] | None = None
+    quoted = 0  # inside a blockquote: quoted text, not the list's own items
+    item_starts: list[int] = []  # the open list items' lines, innermost last
+    item_read = False  # the innermost item's first paragraph has been read
+    first_paragraph = False  # the next paragraph may describe the section
 
-    for number, line in enumerate(lines, start=1):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            last_item = None
-            continue
-        if in_fence:
-            continue
-        if in_comment or line.lstrip().startswith("<!--"):
-            in_comment = "-->" not in line
-            continue
-        stripped = line.strip()
-        if not stripped or THEMATIC_BREAK.match(line):
-            last_item = None
-            if description_lines:
-                description_lines = None  # only the first paragraph describes a section
-            continue
-
-        if heading := HEADING.match(line):
-            last_item = None
-            level, text_ = len(heading["hashes"]), _inline_text(heading["text"])
-            if level == 1:
-                title = title or BADGE.sub("", heading["text"]).strip()
-                skipping_section = True
-            elif level in (2, 3):
-                skipping_section = _is_skipped_section(text_)
-                section = None if skipping_section else ParsedSection(number, text_)
-                if section:
-                    sections.append(section)
-                description_lines = [] if section else None
-            continue
-
-        if skipping_section or section is None or REFERENCE_DEFINITION.match(line):
-            continue
-
-        if item_match := LIST_ITEM.match(line):
-            description_lines = None
-            last_item = _parse_item(item_match["body"], number, references, skipped)
-            if last_item:
-                section.items.append(last_item)
-            continue
-
-        if last_item is not None and not stripped.startswith(("<", "|", ">")):
-            # A lazy continuation line of the item above.
-            last_item.description = _join(last_item.description, stripped)
-            continue
-        if description_lines is not None and not section.items and _is_prose(stripped):
-            description_lines.append(stripped)
-            section.description = _plain_emphasis(" ".join(description_lines))
+    for position, token in enumerate(tokens):
+        match token.type:
+            case "heading_open":
+                level = int(token.tag[1])
+                content = tokens[position + 1].content
+                if level == 1:
+                    title = title or BADGE.sub("", content).strip()
+                    skipping_section = True
+                elif level in (2, 3):
+                    heading = _inline_text(content)
+                    skipping_section = _is_skipped_section(heading)
+                    section = None if skipping_section else ParsedSection(token.map[0] + 1, heading)
+                    if section:
+                        sections.append(section)
+                    first_paragraph = section is not None
+            case "blockquote_open":
+                quoted += 1
+            case "blockquote_close":
+                quoted -= 1
+            case "list_item_open":
+                item_starts.append(token.map[0] + 1)
+                item_read = False
+                first_paragraph = False
+            case "list_item_close":
+                item_starts.pop()
+                item_read = True  # text after a nested list belongs to no item
+            case "inline" if tokens[position - 1].type == "paragraph_open":
+                if skipping_section or section is None or quoted:
+                    continue
+                if item_starts:
+                    if item_read:
+                        continue
+                    item_read = True
+                    number = item_starts[-1]
+                    body = token.content.replace("\n", " ")
+                    if item := _parse_item(body, number, references, skipped):
+                        section.items.append(item)
+                elif first_paragraph and not section.items:
+                    first_paragraph = False
+                    if _is_prose(token.content):
+                        section.description = _plain_emphasis(" ".join(token.content.split()))
+            case "fence" | "code_block" | "html_block" | "hr" | "table_open":
+                first_paragraph = first_paragraph and token.type == "html_block"
 
     sections = [section for section in sections if section.items]
     if not sections:
@@ -274,14 +277,6 @@ def _is_skipped_section(heading: str) -> bool:
 
 def _is_prose(text: str) -> bool:
     return not text.startswith(("<", "|", "[![", "![", ">"))
-
-
-def _reference_definitions(lines: list[str]) -> dict[str, str]:
-    references = {}
-    for line in lines:
-        if match := REFERENCE_DEFINITION.match(line):
-            references.setdefault(_reference_label(match["label"]), match["url"])
-    return references
 
 
 def _reference_label(label: str) -> str:

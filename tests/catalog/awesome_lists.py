@@ -1,6 +1,7 @@
 """Awesome-list markdown for the import and export tests, and a way to compare catalogs."""
 
 import csv
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -8,7 +9,10 @@ from django.conf import settings
 
 from catalog.models import Category, ResearchGroup, Resource
 
-SHARED_DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
+# Beside the checkout; SHARED_DATA names another folder (a worktree lives deeper).
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA") or Path(settings.BASE_DIR).parent / "shared" / "data"
+)
 SOURCE_TSV = SHARED_DATA / "awesome-llm-interpretability.tsv"
 SOURCE_GROUPS_SECTION = "LLM Interpretability Groups"
 
