@@ -40,11 +40,18 @@ from catalog.models import (
     ResearchGroupLink,
     Resource,
     ResourceLink,
-    unique_slug,
 )
-from catalog.services.common import links_differ, validation_summary
+from catalog.services.common import links_differ
+from catalog.services.records import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    RecordInvalid,
+    ResourceRecord,
+    ResourceUpsert,
+    record_validate,
+)
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # CommonMark, HTML blocks included, so that comments are recognised and skipped.
 _MARKDOWN = MarkdownIt("commonmark").disable(["inline", "text_join"])
 # Built once: building a URLValidator compiles its patterns, a cost per item otherwise.
@@ -132,20 +139,38 @@ class ImportReport:
     )
     duplicates: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Each item by outcome: "resource “Title” (line 12)".
+    named: dict[str, list[str]] = field(
+        default_factory=lambda: {CREATED: [], UPDATED: [], UNCHANGED: []}
+    )
+    dry_run: bool = False
 
-    def count(self, kind: str, outcome: str) -> None:
+    def count(self, kind: str, outcome: str, name: str = "") -> None:
         self.counts[kind][outcome] += 1
+        if name:
+            self.named[outcome].append(
+                f"{kind[:-1] if kind != 'categories' else 'category'} {name}"
+            )
 
     @property
     def changed_anything(self) -> bool:
         return any(counter[CREATED] or counter[UPDATED] for counter in self.counts.values())
 
     def __str__(self):
-        lines = [
-            f"{kind}: {counter[CREATED]} created, {counter[UPDATED]} updated, "
-            f"{counter[UNCHANGED]} unchanged"
+        would = "would be " if self.dry_run else ""
+        lines = ["Dry run: nothing was written. This is what the import would do."] * self.dry_run
+        lines += [
+            f"{kind}: {counter[CREATED]} {would}created, {counter[UPDATED]} {would}updated, "
+            f"{counter[UNCHANGED]} {'would be ' if self.dry_run else ''}unchanged"
             for kind, counter in self.counts.items()
         ]
+        # Every created and updated item by name; on a dry run, those left alone too.
+        shown = [CREATED, UPDATED] + [UNCHANGED] * self.dry_run
+        for outcome in shown:
+            if self.named[outcome]:
+                label = "left alone" if outcome == UNCHANGED else outcome
+                lines.append(f"{would if outcome != UNCHANGED else ''}{label}:")
+                lines += [f"  {name}" for name in self.named[outcome]]
         lines.append(f"duplicates: {len(self.duplicates)}")
         lines += [f"  {duplicate}" for duplicate in self.duplicates]
         if self.skipped:
@@ -482,13 +507,45 @@ def _join(first: str, second: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+# The upstream list (JShollaj/awesome-llm-interpretability) into the starting catalog's
+# categories: its sections' headings, its groups section, and drafts, because its
+# descriptions are someone else's words for a curator to rewrite before publishing.
+PRESETS = {
+    "upstream": {
+        "groups_section": "LLM Interpretability Groups",
+        "category_slugs": {
+            "LLM Interpretability Tools": "tools",
+            "LLM Interpretability Papers": "papers",
+            "LLM Interpretability Articles": "articles",
+            "LLM Survey Paper": "surveys",
+        },
+        "status": Resource.Status.DRAFT,
+    },
+}
+
+
+def preset_command(name: str, path: str = "README.md") -> str:
+    """The import_awesome command that a preset stands for, spelled out."""
+    preset = PRESETS[name]
+    parts = ["python manage.py import_awesome", path]
+    parts.append(f'--groups-section "{preset["groups_section"]}"')
+    parts += [
+        f'--category "{heading}={slug}"' for heading, slug in preset["category_slugs"].items()
+    ]
+    if preset["status"] == Resource.Status.DRAFT:
+        parts.append("--draft")
+    return " ".join(parts)
+
+
 def awesome_import(
     *,
     path: Path,
     groups_section: str | None = DEFAULT_GROUPS_SECTION,
     category_slugs: dict[str, str] | None = None,
+    create_categories: bool = False,
     status: str = Resource.Status.PUBLISHED,
     update: bool = False,
+    dry_run: bool = False,
     on_progress=None,
 ) -> ImportReport:
     """
@@ -498,30 +555,45 @@ def awesome_import(
     curator's act) and no tags. Existing resources and groups are left as they
     are unless ``update`` is true, which rewrites their title, description,
     category and extra links from the file. ``category_slugs`` maps section
-    headings to existing category slugs. ``on_progress(done, total)`` is called
-    after each item. Raises MarkdownImportError, having changed nothing.
+    headings to existing category slugs; a heading that is neither mapped nor
+    the name or slug of a category is refused, naming it, unless
+    ``create_categories``. ``dry_run`` reports what would happen and writes
+    nothing. ``on_progress(done, total)`` is called after each item. Raises
+    MarkdownImportError, having changed nothing.
     """
     parsed = parse_awesome_list(read_markdown(path))
     return awesome_list_save(
         parsed=parsed,
         groups_section=groups_section,
         category_slugs=category_slugs or {},
+        create_categories=create_categories,
         status=status,
         update=update,
+        dry_run=dry_run,
         on_progress=on_progress,
     )
 
 
 def awesome_list_save(
-    *, parsed: ParsedList, groups_section, category_slugs, status, update, on_progress=None
+    *,
+    parsed: ParsedList,
+    groups_section,
+    category_slugs,
+    status,
+    update,
+    create_categories=False,
+    dry_run=False,
+    on_progress=None,
 ) -> ImportReport:
-    report = ImportReport(skipped=list(parsed.skipped))
+    report = ImportReport(skipped=list(parsed.skipped), dry_run=dry_run)
     groups_heading = (groups_section or "").strip().lower()
     total = sum(len(section.items) for section in parsed.sections)
     done = 0
     seen: dict[str, ParsedItem] = {}
     with transaction.atomic():
+        categories = _categories_for(parsed, groups_heading, category_slugs, create_categories)
         next_order = (max(Category.objects.values_list("order", flat=True), default=0) or 0) + 1
+        upsert = ResourceUpsert(status=status, update=update)
         for section in parsed.sections:
             if groups_heading and section.heading.lower() == groups_heading:
                 for item in section.items:
@@ -529,7 +601,9 @@ def awesome_list_save(
                     done += 1
                     _report_progress(on_progress, done, total)
                 continue
-            category, created = _category_for(section, category_slugs, next_order, update, report)
+            category, created = _category_for(
+                section, categories[section.heading], next_order, update, report
+            )
             next_order += created
             for item in section.items:
                 keys = [item.key] + [canonical_key(url) for _, url in item.extra_links]
@@ -540,10 +614,58 @@ def awesome_list_save(
                     )
                 else:
                     seen.update(dict.fromkeys(keys, item))
-                    _save_resource(item, category, status, update, report)
+                    _save_resource(item, category, upsert, report)
                 done += 1
                 _report_progress(on_progress, done, total)
+        try:
+            upsert.flush()
+        except RecordInvalid as error:
+            raise MarkdownImportError(error.summary) from error
+        if dry_run:
+            transaction.set_rollback(True)
     return report
+
+
+def _categories_for(parsed, groups_heading, category_slugs, create_categories) -> dict:
+    """
+    Each section heading's category: mapped, found by slug or name, or (when
+    allowed) None for one to create. Refuses the whole file, naming every
+    heading that matches nothing, before anything is written.
+    """
+    existing = list(Category.objects.all())
+    by_slug = {category.slug: category for category in existing}
+    by_name = {category.name.lower(): category for category in existing}
+    found, unknown = {}, []
+    for section in parsed.sections:
+        if groups_heading and section.heading.lower() == groups_heading:
+            continue
+        if section.heading in category_slugs:
+            slug = category_slugs[section.heading]
+            if slug not in by_slug and not create_categories:
+                raise MarkdownImportError(
+                    f"“{section.heading}” is mapped to the category “{slug}”, which does not "
+                    f"exist. Categories: {_category_list(existing)}.",
+                    section.line,
+                )
+            found[section.heading] = by_slug.get(slug) or slug
+            continue
+        category = by_slug.get(section.slug) or by_name.get(section.heading.lower())
+        if category is None and not create_categories:
+            unknown.append(section)
+        found[section.heading] = category or section.slug
+    if unknown:
+        headings = ", ".join(f"“{section.heading}” (line {section.line})" for section in unknown)
+        example = unknown[0].heading
+        raise MarkdownImportError(
+            f"no category for the section{'s' if len(unknown) > 1 else ''} {headings}. Map "
+            f'each to a category with --category "{example}=SLUG", or allow new categories '
+            f"with --create-categories. Categories: {_category_list(existing)}."
+        )
+    return found
+
+
+def _category_list(categories) -> str:
+    return ", ".join(f"{category.slug} ({category.name})" for category in categories) or "none yet"
 
 
 def _report_progress(on_progress, done, total):
@@ -553,72 +675,51 @@ def _report_progress(on_progress, done, total):
 
 def _validated(instance, line):
     try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise MarkdownImportError(validation_summary(error), line) from error
-    return instance
+        return record_validate(instance)
+    except RecordInvalid as error:
+        raise MarkdownImportError(error.summary, line) from error
 
 
-def _category_for(section, category_slugs, next_order, update, report) -> tuple[Category, int]:
-    slug = category_slugs.get(section.heading, section.slug)
-    category = (
-        Category.objects.filter(slug=slug).first()
-        or Category.objects.filter(name__iexact=section.heading).first()
-    )
-    if category is None:
+def _category_for(section, category, next_order, update, report) -> tuple[Category, int]:
+    """The section's category (``category``, or the slug of one to create)."""
+    name = f"“{section.heading}” (line {section.line})"
+    if isinstance(category, str):
         category = Category(
-            slug=slug,
+            slug=category,
             name=section.heading[:100],
             description=section.description,
             order=next_order,
         )
         _validated(category, section.line).save()
-        report.count("categories", CREATED)
+        report.count("categories", CREATED, name)
         return category, 1
     if update and section.description and category.description != section.description:
         category.description = section.description
         _validated(category, section.line).save()
-        report.count("categories", UPDATED)
+        report.count("categories", UPDATED, name)
     else:
-        report.count("categories", UNCHANGED)
+        report.count("categories", UNCHANGED, name)
     return category, 0
 
 
-def _save_resource(item, category, status, update, report) -> None:
-    resource = Resource.objects.matching_url(item.url).first()
-    if resource is None:
-        resource = Resource(
-            title=item.title[:300],
-            slug=unique_slug(item.title, Resource),
-            url=item.url,
-            description=item.description,
-            venue=item.venue,
-            category=category,
-            status=status,
-        )
-        _validated(resource, item.line).save()
-        _save_links(resource.links, item.extra_links, "resource", item.line)
-        report.count("resources", CREATED)
-        return
-    if not update:
-        report.count("resources", UNCHANGED)
-        return
-    values = {
-        "title": item.title[:300],
-        "description": item.description,
-        "category": category,
-        "venue": item.venue or resource.venue,
-    }
-    changed = [name for name, value in values.items() if getattr(resource, name) != value]
-    for name in changed:
-        setattr(resource, name, values[name])
-    if changed:
-        _validated(resource, item.line).save()
-    links_changed = links_differ(resource.links, item.extra_links)
-    if links_changed:
-        resource.links.all().delete()
-        _save_links(resource.links, item.extra_links, "resource", item.line)
-    report.count("resources", UPDATED if changed or links_changed else UNCHANGED)
+def _save_resource(item, category, upsert, report) -> None:
+    record = ResourceRecord(
+        title=item.title,
+        url=item.url,
+        category=category,
+        description=item.description,
+        venue=item.venue,
+        links=item.extra_links,
+        where=f"line {item.line}",
+        update_fields=("title", "description", "category", "venue"),
+    )
+    if not item.venue:
+        record.update_fields = ("title", "description", "category")
+    try:
+        outcome, _ = upsert.upsert(record)
+    except RecordInvalid as error:
+        raise MarkdownImportError(error.summary, item.line) from error
+    report.count("resources", outcome, f"“{item.title}” (line {item.line})")
 
 
 def _save_group(item, update, report) -> None:
@@ -632,10 +733,10 @@ def _save_group(item, update, report) -> None:
         )
         _validated(group, item.line).save()
         _save_links(group.links, item.extra_links, "group", item.line)
-        report.count("groups", CREATED)
+        report.count("groups", CREATED, f"“{item.title}” (line {item.line})")
         return
     if not update:
-        report.count("groups", UNCHANGED)
+        report.count("groups", UNCHANGED, f"“{item.title}” (line {item.line})")
         return
     changed = (group.website, group.description) != (item.url, item.description)
     group.website, group.description = item.url, item.description
@@ -645,7 +746,8 @@ def _save_group(item, update, report) -> None:
     if links_changed:
         group.links.all().delete()
         _save_links(group.links, item.extra_links, "group", item.line)
-    report.count("groups", UPDATED if changed or links_changed else UNCHANGED)
+    outcome = UPDATED if changed or links_changed else UNCHANGED
+    report.count("groups", outcome, f"“{item.title}” (line {item.line})")
 
 
 def _save_links(manager, links, owner, line) -> None:
