@@ -16,7 +16,7 @@ DEPLOY_ENV = ENV_FILE= DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
 
-.PHONY: help install run superuser test lint format deploy-check bench load-test lint-export bench-links ci clean
+.PHONY: help install run superuser test lint format deploy-check bench load-test lint-export bench-links bench-import ci clean
 
 help:
 	@echo "make run        set up everything and serve the site on http://$(HOST):$(PORT)/"
@@ -110,6 +110,10 @@ lint-export: install
 # How long check_links takes on 1,000 URLs served locally, 10% of them slow.
 bench-links: install
 	ENV_FILE= DEBUG=1 $(PY) scripts/bench_links.py
+
+# Time import_awesome on 100,000 generated items, and on 10,000 to show it grows linearly.
+bench-import: install
+	ENV_FILE= DEBUG=1 $(PY) scripts/bench_import.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -44,6 +44,14 @@ def record_validate(instance: models.Model, where: str = "", exclude=None) -> mo
     """
     if hasattr(instance, "canonical_key") and getattr(instance, "url", ""):
         instance.canonical_key = canonical_key(instance.url)
+    # A foreign key holding a row already read from the database needs no query to check it.
+    exclude = set(exclude or ()) | {
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.many_to_one
+        and field.is_cached(instance)
+        and getattr(field.get_cached_value(instance), "pk", None) is not None
+    }
     try:
         instance.clean_fields(exclude=exclude)
     except ValidationError as error:
