@@ -16,13 +16,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.canonical import clean_url
 from catalog.models import Category, ResearchGroup, Resource, ResourceLink, unique_slug
-from catalog.services.common import validation_summary
+from catalog.services.records import (
+    CREATED,
+    RecordInvalid,
+    ResourceRecord,
+    ResourceUpsert,
+    record_validate,
+)
 from submissions import emails, linkcheck
 from submissions.models import PROPOSED_FIELDS, Submission, SubmissionEvent, resource_values
 
@@ -438,37 +443,46 @@ def _display(name: str, value) -> str:
 
 
 def _resource_create(submission: Submission) -> Resource:
+    """The proposal as a published resource, through the loaders' upsert and validation."""
     # The same work may have been listed since the proposal was checked.
     _check_not_listed(submission.url)
-    resource = Resource(
+    record = ResourceRecord(
         title=submission.title,
-        slug=unique_slug(submission.title, Resource),
         url=submission.url,
-        description=submission.description,
         category=submission.category,
+        description=submission.description,
         year=submission.year,
         authors=submission.authors,
         venue=submission.venue,
         code_url=submission.code_url,
-        status=Resource.Status.PUBLISHED,
+        tags=submission.tag_names,
+        groups=[group.pk for group in submission.groups.all()],
+        links=[(label, url) for label, url in submission.extra_links or []],
     )
-    _validated(resource)
     # Another approval may take the same slug between the check and the insert:
     # then the database refuses it, and a slug with a random ending is tried.
     for attempt in range(3):
+        upsert = ResourceUpsert(status=Resource.Status.PUBLISHED, preload=False)
         try:
             with transaction.atomic():
-                resource.save()
-            break
+                outcome, resource = upsert.upsert(record)
+                if outcome != CREATED:
+                    raise DuplicateWork(
+                        f"This work is already in the catalog as “{resource.title}”.",
+                        resource=resource,
+                    )
+                upsert.flush()
+            return resource
+        except RecordInvalid as error:
+            raise SubmissionError(
+                f"The resource cannot be saved as proposed ({error.summary})."
+            ) from error
         except IntegrityError:
             _check_not_listed(submission.url)  # the same work, approved meanwhile
             if attempt == 2:
                 raise
-            resource.slug = f"{unique_slug(submission.title, Resource)[:72]}-{secrets.token_hex(3)}"
-    resource.tags.set(submission.tag_names)
-    resource.groups.set(submission.groups.all())
-    _replace_links(resource, submission.extra_links)
-    return resource
+            record.slug = f"{unique_slug(submission.title, Resource)[:72]}-{secrets.token_hex(3)}"
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _replace_links(resource: Resource, links) -> None:
@@ -483,6 +497,8 @@ def _resource_correct(submission: Submission) -> None:
         raise SubmissionError("The resource this correction was about no longer exists.")
     resource = Resource.objects.select_for_update().get(pk=submission.resource_id)
     changed = submission.changed_fields()
+    if "url" in changed:
+        _check_not_listed(submission.url, resource=resource)
     for name in changed:
         if name not in ("tags", "groups", "extra_links"):
             setattr(resource, name, getattr(submission, name))
@@ -495,14 +511,13 @@ def _resource_correct(submission: Submission) -> None:
         _replace_links(resource, submission.extra_links)
 
 
-def _validated(resource):
+def _validated(instance):
     try:
-        resource.full_clean(validate_unique=False)
-    except ValidationError as error:
+        return record_validate(instance)
+    except RecordInvalid as error:
         raise SubmissionError(
-            f"The resource cannot be saved as proposed ({validation_summary(error)})."
+            f"The resource cannot be saved as proposed ({error.summary})."
         ) from error
-    return resource
 
 
 def _decide(submission: Submission, *, reviewer, state: str, note: str) -> Submission:

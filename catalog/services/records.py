@@ -11,6 +11,7 @@ row, so that a file of 100,000 items loads in linear time.
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -76,6 +77,7 @@ class ResourceRecord:
     tags: list[str] | None = None
     groups: list[int] | None = None
     links: list[tuple[str, str]] | None = None
+    added: date | None = None  # the day it joined the catalog, for a new resource
     where: str = ""  # how messages name it: "line 12", "resources entry 3"
     # Fields an update may rewrite; the others are kept as curators left them.
     update_fields: tuple[str, ...] = (
@@ -210,6 +212,15 @@ class ResourceUpsert:
             ]
             if record.tags:
                 tagged.append((resource, record.tags))
+        for resource, record in self.pending:
+            if record.added:
+                # Dated from the day it joined the catalog, not the day of the load.
+                joined = datetime.combine(record.added, time.min, tzinfo=UTC)
+                published = joined if resource.published_at else None
+                Resource.objects.filter(pk=resource.pk).update(
+                    created_at=joined, published_at=published
+                )
+                resource.created_at, resource.published_at = joined, published
         ResourceLink.objects.bulk_create(links)
         Resource.groups.through.objects.bulk_create(groups)
         for resource, names in tagged:
