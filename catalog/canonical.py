@@ -8,7 +8,7 @@ comparison only; the URL a curator entered is what the site links to.
 """
 
 import re
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track a click and never change what the page shows.
 TRACKING_PARAMETERS = frozenset(
@@ -139,3 +139,41 @@ def canonical_key(url: str) -> str:
     if kept_query:
         key += "?" + urlencode(kept_query)
     return key
+
+
+def clean_url(url: str) -> str:
+    """
+    The address to store and link to: ``url`` without what the canonical key
+    ignores and a link never needs — tracking parameters, the fragment, a
+    ``www.`` prefix, an upper-case host and a default port. Path, scheme and
+    the other parameters stay as given, so the link still leads where it did.
+    """
+    url = url.strip()
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return url
+    host = parts.hostname.lower().rstrip(".")
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host[4:]
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        return url
+    if port and (parts.scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [
+        (name, value)
+        for name, value in pairs
+        if name.lower() not in TRACKING_PARAMETERS
+        and not name.lower().startswith(TRACKING_PREFIXES)
+    ]
+    # An untouched query keeps its exact spelling.
+    kept_query = parts.query if len(kept) == len(pairs) else urlencode(kept)
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, kept_query, ""))

@@ -32,9 +32,15 @@ def published_tags():
 
 
 def categories_with_counts():
+    """
+    Categories with a published resource, with how many: a category holding
+    only drafts (an import's, say) or nothing never shows on a public page.
+    """
     # Meta.ordering is dropped from aggregate queries, hence order_by.
-    return Category.objects.annotate(resource_count=Count("resources", filter=PUBLISHED)).order_by(
-        "order", "name"
+    return (
+        Category.objects.annotate(resource_count=Count("resources", filter=PUBLISHED))
+        .filter(resource_count__gt=0)
+        .order_by("order", "name")
     )
 
 

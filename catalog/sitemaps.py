@@ -42,9 +42,11 @@ class CategorySitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Category.objects.annotate(
-            last_update=Max("resources__updated_at", filter=PUBLISHED)
-        ).order_by("order", "name")
+        return (
+            Category.objects.annotate(last_update=Max("resources__updated_at", filter=PUBLISHED))
+            .filter(last_update__isnull=False)  # only categories with a published resource
+            .order_by("order", "name")
+        )
 
     def location(self, category):
         return reverse("catalog:category_detail", kwargs={"slug": category.slug})

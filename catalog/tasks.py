@@ -29,7 +29,6 @@ def check_links(slugs: list[str] | None = None, include_archived: bool = False) 
     }
 
 
-
 @task
 def refresh_metadata(slugs: list[str] | None = None) -> dict:
     """

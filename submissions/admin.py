@@ -1,8 +1,10 @@
 """
 The moderation queue. Moderators (the "Moderators" group, or anyone with
-submissions.moderate_submission) decide with the actions `approve`, `reject`
-and `request_changes`, which call the services; nothing here edits a
-proposal's fields or state directly, and the review log is read-only.
+submissions.moderate_submission) edit a pending proposal on its change page
+and decide there ("Approve", "Approve and next", "Request changes",
+"Reject"), or on several at once with the queue's actions. Every edit and
+decision goes through submissions.services, which logs it; nothing here
+writes a proposal's fields or state directly, and the review log is read-only.
 """
 
 import difflib
@@ -10,24 +12,28 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
+from taggit.models import Tag
 
-from catalog.admin import external_link
 from catalog.markdown import render_markdown
-from catalog.models import Category, ResearchGroup, Resource
-from submissions.forms import ModeratorNoteForm
-from submissions.models import Submission, SubmissionEvent, resource_values
+from catalog.models import Category, ResearchGroup
+from submissions.duplicates import SAME_WORK, attach_duplicates
+from submissions.forms import ModeratorNoteForm, ModeratorProposalForm
+from submissions.models import PROPOSED_FIELDS, Submission, SubmissionEvent, resource_values
 from submissions.services import (
     SubmissionError,
     can_moderate,
     submission_approve,
+    submission_edit,
     submission_reject,
     submission_request_changes,
     submission_urls_enqueue_check,
@@ -42,8 +48,41 @@ FIELD_LABELS = {
     "groups": "Research groups",
     "year": "Year",
     "authors": "Authors",
+    "venue": "Venue",
     "code_url": "Code URL",
+    "extra_links": "Extra links",
+    "url_as_typed": "URL as typed",
 }
+# The change page's buttons: (name, label, whether it is the default).
+DECISIONS = [
+    ("approve", "Approve", False),
+    ("approve_next", "Approve and next", True),
+    ("request_changes", "Request changes", False),
+    ("reject", "Reject", False),
+]
+
+
+def _queue_url() -> str:
+    return reverse("admin:submissions_submission_changelist")
+
+
+def changes_table(changes: dict, before: str, after: str):
+    """A review-log diff, {field: [before, after]}, as a table with word-level marks."""
+    rows = format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>',
+        (
+            (FIELD_LABELS.get(name, name), *_word_diff(str(old or ""), str(new or "")))
+            for name, (old, new) in changes.items()
+        ),
+    )
+    return format_html(
+        '<table class="proposal-diff"><thead><tr><th>field</th><th>{}</th><th>{}</th></tr>'
+        "</thead><tbody>{}</tbody></table>",
+        before,
+        after,
+        rows,
+    )
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -74,7 +113,7 @@ class AgeFilter(admin.SimpleListFilter):
 
 class SubmissionEventInline(admin.TabularInline):
     model = SubmissionEvent
-    fields = ["created_at", "action", "actor", "from_state", "to_state", "note"]
+    fields = ["created_at", "action", "actor", "from_state", "to_state", "note", "diff"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -89,18 +128,61 @@ class SubmissionEventInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="changes")
+    def diff(self, event):
+        return changes_table(event.changes, "before", "after") if event.changes else ""
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The queue opens on what waits for a moderator; "All" shows every state."""
+
+    title = "state"
+    parameter_name = "state__exact"  # the address mail and bookmarks already use
+
+    def lookups(self, request, model_admin):
+        return [*Submission.State.choices, ("all", "All")]
+
+    def choices(self, changelist):
+        current = self.value() or Submission.State.PENDING
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or Submission.State.PENDING
+        if value == "all":
+            return queryset
+        if value in Submission.State.values:
+            return queryset.filter(state=value)
+        return queryset
+
+
+class QueueChangeList(ChangeList):
+    """The queue, with each row's possible duplicates found for the whole page at once."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        attach_duplicates(self.result_list)
+
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["headline", "kind", "state", "sent", "submitted_by", "checks"]
-    list_filter = ["state", "kind", AgeFilter]
-    list_select_related = ["submitter", "resource"]
+    form = ModeratorProposalForm
+    list_display = ["headline", "url_column", "category_column", "checks", "sent_by"]
+    list_display_links = ["headline"]
+    list_filter = [StateFilter, "kind", AgeFilter]
+    list_select_related = ["submitter", "resource", "category"]
     search_fields = ["title", "url", "canonical_key", "submitter__username", "submitter__email"]
     date_hierarchy = "created_at"
-    ordering = ["created_at"]  # the queue: oldest first
+    ordering = ["created_at", "id"]  # the queue: oldest first
     actions = ["approve", "reject", "request_changes", "check_urls"]
     inlines = [SubmissionEventInline]
     list_per_page = 50
+    save_on_top = True  # the decision panel, above the fields
     fieldsets = [
         (
             "Proposal",
@@ -112,12 +194,14 @@ class SubmissionAdmin(admin.ModelAdmin):
             },
         ),
         ("Changes proposed", {"fields": ["changes"]}),
+        ("Changed since the previous round", {"fields": ["resubmission_changes"]}),
         (
             "Proposed values",
             {
                 "fields": [
-                    "title", "url_link", "canonical_key", "description_preview", "category",
-                    "tags", "group_list", "year", "authors", "code_url", "problem", "note",
+                    "title", "url", "canonical_key", "description", "description_preview",
+                    "category", "tags", "new_tags", "groups", "year", "authors", "venue",
+                    "code_url", "extra_links", "problem", "note",
                 ]
             },
         ),
@@ -131,26 +215,22 @@ class SubmissionAdmin(admin.ModelAdmin):
             },
         ),
     ]  # fmt: skip
+    # Shown read-only whatever the state: computed, or what only the services set.
+    computed_fields = [
+        "kind", "state", "submitter", "created_at", "decided_at", "moderator_note",
+        "resource_link", "changes", "resubmission_changes", "canonical_key",
+        "description_preview", "new_tags", "problem", "note", "possible_duplicates",
+        "url_answered", "url_checked_at", "account_age", "past_approvals",
+    ]  # fmt: skip
 
     class Media:
         css = {"all": ["submissions/admin.css"]}
+        js = ["submissions/admin.js"]
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
 
     def get_queryset(self, request):
-        key = OuterRef("canonical_key")
-        listed = (
-            Resource.objects.filter(Q(canonical_key=key) | Q(links__canonical_key=key))
-            .exclude(pk=Coalesce(OuterRef("resource_id"), Value(0)))
-            .values("pk")[:1]
-        )
-        proposed = (
-            Submission.objects.open()
-            .filter(kind=Submission.Kind.NEW, canonical_key=key)
-            .exclude(pk=OuterRef("pk"))
-            .order_by()
-            .values("canonical_key")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
         approvals = (
             Submission.objects.approved()
             .filter(submitter=OuterRef("submitter"))
@@ -163,38 +243,51 @@ class SubmissionAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                listed_match_id=Subquery(listed),
-                proposed_matches=Coalesce(Subquery(proposed, output_field=IntegerField()), 0),
                 submitter_approvals=Coalesce(Subquery(approvals, output_field=IntegerField()), 0),
             )
         )
 
     def get_fieldsets(self, request, obj=None):
         kind = obj.kind if obj else None
+        resubmitted = obj is not None and obj.events.filter(action="resubmitted").exists()
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
             if name == "Changes proposed" and kind != Submission.Kind.CORRECTION:
                 continue
+            if name == "Changed since the previous round" and not resubmitted:
+                continue
             fields = options["fields"]
             if name == "Proposed values":
                 if kind == Submission.Kind.BROKEN_LINK:
-                    fields = ["title", "url_link", "problem", "note"]
+                    fields = ["title", "url", "problem", "note"]
                 else:
                     fields = [field for field in fields if field != "problem"]
             fieldsets.append((name, {**options, "fields": fields}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
+        if self._editable(request, obj):
+            return self.computed_fields
         return [
             field for _, options in self.get_fieldsets(request, obj) for field in options["fields"]
         ]
 
-    # Proposals come from the site and change only through the actions.
+    def _editable(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and obj.state == Submission.State.PENDING
+            and obj.kind != Submission.Kind.BROKEN_LINK
+            and self.has_moderate_permission(request)
+        )
+
+    # Proposals come from the site; moderators edit pending ones and decide on the change page.
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        if not self.has_moderate_permission(request):
+            return False
+        return obj is None or obj.state == Submission.State.PENDING
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -212,14 +305,86 @@ class SubmissionAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_moderate": self.has_moderate_permission(request),
-            "decisions": [
-                ("approve", "Approve", True),
-                ("request_changes", "Ask for changes…", False),
-                ("reject", "Reject…", False),
-            ],
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "decisions": DECISIONS,
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Proposals"}
+        return super().changelist_view(request, extra_context)
+
+    # Editing and deciding: the change form's buttons. Every write goes through the services.
+
+    def save_model(self, request, obj, form, change):
+        request.proposal_edit_failed = False
+        if obj.kind == Submission.Kind.BROKEN_LINK or not form.has_changed():
+            return
+        if not any(name in form.changed_data for name in PROPOSED_FIELDS):
+            return
+        try:
+            changes = submission_edit(submission=obj, reviewer=request.user, values=form.values())
+        except SubmissionError as error:
+            request.proposal_edit_failed = True
+            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+        else:
+            if changes:
+                labels = ", ".join(
+                    FIELD_LABELS.get(name, name) for name in changes if name in FIELD_LABELS
+                )
+                self.message_user(request, f"Saved your changes ({labels}).", messages.INFO)
+
+    def save_related(self, request, form, formsets, change):
+        # Groups were saved by the service; the review log inline is read-only.
+        pass
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return []
+
+    def log_change(self, request, obj, message):
+        # The review log records edits, with their diff; the admin's history need not.
+        pass
+
+    def response_change(self, request, obj):
+        decision = next((name for name, *_ in DECISIONS if f"_{name}" in request.POST), None)
+        if getattr(request, "proposal_edit_failed", False):
+            return HttpResponseRedirect(request.path)
+        if decision is None:
+            return super().response_change(request, obj)
+        form = self.get_form(request, obj)(request.POST, instance=obj)
+        note = form.note() if form.is_valid() else ""
+        service = {
+            "approve": submission_approve,
+            "approve_next": submission_approve,
+            "reject": submission_reject,
+            "request_changes": submission_request_changes,
+        }[decision]
+        try:
+            service(submission=obj, reviewer=request.user, note=note)
+        except SubmissionError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        done = {
+            "approve": "Approved",
+            "approve_next": "Approved",
+            "reject": "Rejected",
+            "request_changes": "Sent back for changes",
+        }[decision]
+        self.message_user(request, f"{done}: “{obj.headline}”.", messages.SUCCESS)
+        if decision == "approve":
+            return HttpResponseRedirect(_queue_url())
+        following = (
+            Submission.objects.pending()
+            .exclude(pk=obj.pk)
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if following is None:
+            self.message_user(request, "No other proposal is waiting.", messages.INFO)
+            return HttpResponseRedirect(_queue_url())
+        return HttpResponseRedirect(
+            reverse("admin:submissions_submission_change", args=[following])
+        )
 
     # Columns and read-only fields.
 
@@ -229,6 +394,20 @@ class SubmissionAdmin(admin.ModelAdmin):
             '<span title="{}">{} ago</span>',
             submission.created_at.isoformat(timespec="minutes"),
             timesince(submission.created_at, depth=1),
+        )
+
+    @admin.display(description="sent", ordering="created_at")
+    def sent_by(self, submission):
+        approvals = self.past_approvals(submission)
+        return format_html(
+            '<span title="{}">{} ago</span> by {}<br><small>account {} old · {} past '
+            "approval{}</small>",
+            submission.created_at.isoformat(timespec="minutes"),
+            timesince(submission.created_at, depth=1),
+            submission.submitter,
+            self.account_age(submission),
+            approvals,
+            "" if approvals == 1 else "s",
         )
 
     @admin.display(description="submitter", ordering="submitter__username")
@@ -242,11 +421,26 @@ class SubmissionAdmin(admin.ModelAdmin):
             "" if approvals == 1 else "s",
         )
 
+    @admin.display(description="URL", ordering="url")
+    def url_column(self, submission):
+        if not submission.url:
+            return "—"
+        return format_html(
+            '<a class="queue-url" href="{}" title="{}" rel="noopener noreferrer">{}</a>',
+            submission.url,
+            submission.url,
+            submission.url.split("://", 1)[-1],
+        )
+
+    @admin.display(description="category", ordering="category__order")
+    def category_column(self, submission):
+        return submission.category or "—"
+
     @admin.display(description="automatic checks")
     def checks(self, submission):
         return format_html(
             "duplicates: {}<br>URL: {}",
-            self.possible_duplicates(submission),
+            self._duplicates_inline(submission),
             self.url_answered(submission),
         )
 
@@ -265,24 +459,67 @@ class SubmissionAdmin(admin.ModelAdmin):
             count -= 1  # this one is not in its submitter's past
         return count
 
+    def _matches(self, submission):
+        if not hasattr(submission, "duplicate_matches"):
+            attach_duplicates([submission])
+        return submission.duplicate_matches
+
+    def _duplicates_inline(self, submission):
+        matches = self._matches(submission)
+        if not matches:
+            return "none"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> <small>({}, {} {})</small>',
+            (
+                (
+                    match.admin_url,
+                    "already listed" if match.kind == "resource" and match.reason == SAME_WORK
+                    else "other proposal" if match.reason == SAME_WORK
+                    else match.title,
+                    match.reason,
+                    match.kind,
+                    match.state,
+                )
+                for match in matches
+            ),
+        )  # fmt: skip
+
     @admin.display(description="possible duplicates")
     def possible_duplicates(self, submission):
-        parts = []
-        if submission.listed_match_id:
-            url = reverse("admin:catalog_resource_change", args=[submission.listed_match_id])
-            parts.append(format_html('<a href="{}">already listed</a>', url))
-        if submission.proposed_matches:
-            url = reverse("admin:submissions_submission_changelist")
-            parts.append(
-                format_html(
-                    '<a href="{}?q={}">{} other proposal{}</a>',
-                    url,
-                    submission.canonical_key,
-                    submission.proposed_matches,
-                    "s" if submission.proposed_matches != 1 else "",
+        """Each resource or proposal that may be the same work, beside this one."""
+        matches = self._matches(submission)
+        if not matches:
+            return "None found: no resource or open proposal of the same work or title."
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a>{}</td><td class="dup-url">{}</td><td>{}</td>'
+            "<td>{}</td></tr>",
+            (
+                (
+                    match.admin_url,
+                    match.title,
+                    format_html(' · <a href="{}">public page</a>', match.public_url)
+                    if match.public_url
+                    else "",
+                    match.url,
+                    f"{match.kind}, {match.state}",
+                    match.reason,
                 )
-            )
-        return format_html_join(", ", "{}", ((part,) for part in parts)) if parts else "none"
+                for match in matches
+            ),
+        )
+        return format_html(
+            '<table class="proposal-diff duplicates"><thead><tr><th>title</th>'
+            '<th class="dup-url">URL</th><th>what and state</th><th>why</th></tr></thead>'
+            '<tbody><tr class="this-proposal"><td><strong>{}</strong></td>'
+            '<td class="dup-url">{}</td><td>this proposal, {}</td><td>—</td></tr>{}</tbody>'
+            "</table>",
+            submission.title,
+            submission.url,
+            submission.get_state_display().lower(),
+            rows,
+        )
 
     @admin.display(description="URL answered")
     def url_answered(self, submission):
@@ -290,10 +527,6 @@ class SubmissionAdmin(admin.ModelAdmin):
             return "not checked yet"
         symbol = "✔" if submission.url_check == Submission.UrlCheck.ANSWERED else "✘"
         return format_html("{} {}", symbol, submission.url_check_detail)
-
-    @admin.display(description="URL")
-    def url_link(self, submission):
-        return external_link(submission.url)
 
     @admin.display(description="resource")
     def resource_link(self, submission):
@@ -304,11 +537,21 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="description (as it will show)")
     def description_preview(self, submission):
-        return render_markdown(submission.description)
+        return format_html(
+            '<div class="description-preview">{}</div>', render_markdown(submission.description)
+        )
 
-    @admin.display(description="research groups")
-    def group_list(self, submission):
-        return ", ".join(group.name for group in submission.groups.all()) or "—"
+    @admin.display(description="new tags")
+    def new_tags(self, submission):
+        """Proposed tags the vocabulary lacks: approving creates them."""
+        names = submission.tag_names
+        known = set(Tag.objects.filter(name__in=names).values_list("name", flat=True))
+        new = [name for name in names if name not in known]
+        if not new:
+            return "none: every tag is in the vocabulary"
+        return format_html_join(
+            " ", '<span class="new-tag">{} <small>new</small></span>', ((name,) for name in new)
+        )
 
     @admin.display(description="changes")
     def changes(self, submission):
@@ -334,12 +577,38 @@ class SubmissionAdmin(admin.ModelAdmin):
             rows,
         )
 
+    @admin.display(description="changed by the submitter")
+    def resubmission_changes(self, submission):
+        """The difference between the last round and the one before it."""
+        event = (
+            submission.events.filter(action="resubmitted").order_by("-created_at", "-id").first()
+        )
+        if event is None or not event.changes:
+            return "Resubmitted without changes to the proposed values."
+        return changes_table(event.changes, "previous round", "this round")
+
     # Actions: each calls the service for every selected proposal and reports per proposal.
 
-    @admin.action(description="Approve the selected proposals", permissions=["moderate"])
+    @admin.action(description="Approve the selected proposals…", permissions=["moderate"])
     def approve(self, request, queryset):
-        self._decide(request, queryset, submission_approve, "Approved", note="")
-        return None
+        if "apply" in request.POST:
+            self._decide(request, queryset, submission_approve, "Approved", note="")
+            return None
+        submissions = list(queryset.order_by("created_at", "id"))
+        attach_duplicates(submissions)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Approve these proposals?",
+            "opts": self.model._meta,
+            "submissions": [
+                (submission, render_markdown(submission.description), self.url_answered(submission))
+                for submission in submissions
+            ],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/submissions/submission/approve_confirm.html", context
+        )
 
     @admin.action(description="Reject the selected proposals…", permissions=["moderate"])
     def reject(self, request, queryset):
@@ -386,7 +655,12 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def _decide(self, request, queryset, service, done, *, note):
         decided = []
-        for submission in queryset.order_by("created_at"):
+        # Every proposal selected, whatever the queue's filter shows now: one decided
+        # meanwhile by someone else is reported, not silently left out.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if selected:
+            queryset = Submission.objects.filter(pk__in=selected)
+        for submission in queryset.order_by("created_at", "id"):
             try:
                 service(submission=submission, reviewer=request.user, note=note)
             except SubmissionError as error:

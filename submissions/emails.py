@@ -42,10 +42,51 @@ def send_decision(*, event_id: int) -> bool:
         ),
         "edit_url": absolute_url(reverse("submissions:edit", kwargs={"pk": submission.pk})),
     }
+    context["edits"] = moderator_edits(submission, until=event)
     subject = render_to_string("emails/submission_decision_subject.txt", context).strip()
     body = render_to_string("emails/submission_decision.txt", context)
     EmailMessage(subject=_subject(subject), body=body, to=[recipient]).send()
     return True
+
+
+def moderator_edits(submission, *, until) -> list[tuple[str, str, str]]:
+    """
+    What moderators changed in this round, before the decision ``until``: one
+    (field label, before, after) per field, from the first value to the last.
+    """
+    from submissions.models import PROPOSED_FIELDS, SubmissionEvent
+
+    Action = SubmissionEvent.Action
+    events = list(submission.events.filter(pk__lte=until.pk).order_by("created_at", "id"))
+    merged: dict[str, list] = {}
+    for event in events:
+        if event.action in (Action.SUBMITTED, Action.RESUBMITTED):
+            merged = {}  # a new round: earlier edits were told with earlier decisions
+        elif event.action == Action.EDITED:
+            for name, (before, after) in event.changes.items():
+                if name in merged:
+                    merged[name][1] = after
+                else:
+                    merged[name] = [before, after]
+    return [
+        (FIELD_NAMES[name], _short(before), _short(after))
+        for name in PROPOSED_FIELDS
+        if name in merged and (before := merged[name][0]) != (after := merged[name][1])
+    ]
+
+
+FIELD_NAMES = {
+    "title": "Title", "url": "URL", "description": "Description", "category": "Category",
+    "tags": "Tags", "groups": "Research groups", "year": "Year", "authors": "Authors",
+    "venue": "Venue", "code_url": "Code URL", "extra_links": "Extra links",
+}  # fmt: skip
+
+
+def _short(value, limit=300) -> str:
+    text = " ".join(str(value or "").split())
+    if not text:
+        return "(empty)"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def send_pending_count(*, moderators, pending: int) -> int:

@@ -11,8 +11,13 @@ from submissions.querysets import AppendOnlyError, SubmissionEventQuerySet, Subm
 
 # The fields a proposal carries, in the order forms and diffs show them.
 PROPOSED_FIELDS = [
-    "title", "url", "description", "category", "tags", "groups", "year", "authors", "code_url",
+    "title", "url", "description", "category", "tags", "groups", "year", "authors", "venue",
+    "code_url", "extra_links",
 ]  # fmt: skip
+# What each field holds when nothing was given: snapshots taken before a field existed
+# compare as this.
+EMPTY_VALUES = {"tags": [], "groups": [], "year": None, "category": None, "extra_links": []}
+MAX_EXTRA_LINKS = 5
 
 MAX_TAGS = 8
 MAX_TAG_LENGTH = 50
@@ -90,7 +95,13 @@ class Submission(models.Model):
         validators=[MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)],
     )
     authors = models.CharField(max_length=1000, blank=True)
+    venue = models.CharField(max_length=200, blank=True, help_text="e.g. NeurIPS 2023.")
     code_url = models.URLField("code URL", max_length=500, blank=True)
+    extra_links = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Further links as [label, URL] pairs; they become the resource's extra links.",
+    )
     original = models.JSONField(
         default=dict,
         blank=True,
@@ -181,7 +192,9 @@ class Submission(models.Model):
             "groups": sorted(group.pk for group in self.groups.all()),
             "year": self.year,
             "authors": self.authors,
+            "venue": self.venue,
             "code_url": self.code_url,
+            "extra_links": [list(pair) for pair in self.extra_links or []],
         }
 
     def changed_fields(self) -> list[str]:
@@ -189,7 +202,11 @@ class Submission(models.Model):
         if self.kind != self.Kind.CORRECTION:
             return []
         proposed = self.proposed_values()
-        return [name for name in PROPOSED_FIELDS if proposed[name] != self.original.get(name)]
+        return [
+            name
+            for name in PROPOSED_FIELDS
+            if proposed[name] != self.original.get(name, EMPTY_VALUES.get(name, ""))
+        ]
 
 
 def resource_values(resource: Resource) -> dict:
@@ -203,7 +220,11 @@ def resource_values(resource: Resource) -> dict:
         "groups": sorted(group.pk for group in resource.groups.all()),
         "year": resource.year,
         "authors": resource.authors,
+        "venue": resource.venue,
         "code_url": resource.code_url,
+        "extra_links": [
+            [label, url] for label, url in resource.links.order_by("id").values_list("label", "url")
+        ],
     }
 
 
@@ -220,6 +241,7 @@ class SubmissionEvent(models.Model):
         REJECTED = "rejected", "Rejected"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        EDITED = "edited", "Edited by a moderator"
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -227,6 +249,12 @@ class SubmissionEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=Submission.State, blank=True)
     to_state = models.CharField(max_length=20, choices=Submission.State)
     note = models.TextField(blank=True)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What this step changed: field name to [before, after]. A URL cleaned on "
+        "arrival keeps the address as sent here.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = SubmissionEventQuerySet.as_manager()

@@ -9,18 +9,25 @@ turn their errors into messages.
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Resource, unique_slug
-from catalog.services.common import validation_summary
+from catalog.canonical import clean_url
+from catalog.models import Category, ResearchGroup, Resource, ResourceLink, unique_slug
+from catalog.services.records import (
+    CREATED,
+    RecordInvalid,
+    ResourceRecord,
+    ResourceUpsert,
+    record_validate,
+)
 from catalog.sources.link_check import url_answers
 from submissions import emails, tasks
 from submissions.models import PROPOSED_FIELDS, Submission, SubmissionEvent, resource_values
@@ -55,9 +62,41 @@ class LimitReached(SubmissionError):
 class DuplicateWork(SubmissionError):
     """The work is already in the catalog, or already proposed."""
 
-    def __init__(self, message: str, *, resource: Resource | None = None):
+    def __init__(self, message: str, *, resource: Resource | None = None, proposal=None):
         super().__init__(message)
         self.resource = resource
+        self.proposal = proposal
+
+
+@dataclass(frozen=True)
+class Quota:
+    """How many more proposals an account may send: today, and while others wait."""
+
+    daily_left: int
+    pending_left: int
+    daily_limit: int
+    pending_limit: int
+
+    @property
+    def left(self) -> int:
+        return min(self.daily_left, self.pending_left)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.left <= 0
+
+
+def submission_quota(*, submitter) -> Quota:
+    """The account's remaining proposals, by the same counts that ``submission_create`` enforces."""
+    mine = Submission.objects.for_user(submitter)
+    since = timezone.now() - timedelta(days=1)
+    daily, pending = settings.SUBMISSIONS_DAILY_LIMIT, settings.SUBMISSIONS_PENDING_LIMIT
+    return Quota(
+        daily_left=max(0, daily - mine.filter(created_at__gte=since).count()),
+        pending_left=max(0, pending - mine.pending().count()),
+        daily_limit=daily,
+        pending_limit=pending,
+    )
 
 
 def submission_create(
@@ -84,14 +123,17 @@ def submission_create(
         get_user_model().objects.select_for_update().get(pk=submitter.pk)
         _check_limits(submitter)
         submission = Submission(kind=kind, submitter=submitter, note=note, problem=problem)
+        cleaned = {}
         if kind == Kind.NEW:
             _check_not_duplicate(values["url"])
+            values, cleaned = _clean_values(values)
             _assign(submission, values)
         elif kind == Kind.CORRECTION:
             resource = _published(resource)
             _check_not_duplicate(values["url"], resource=resource)
             submission.resource = resource
             submission.original = resource_values(resource)
+            values, cleaned = _clean_values(values)
             _assign(submission, values)
         elif kind == Kind.BROKEN_LINK:
             resource = _published(resource)
@@ -105,7 +147,7 @@ def submission_create(
             submission.save()
         else:
             raise SubmissionError(f"Unknown kind of proposal: {kind!r}.")
-        _log(submission, actor=submitter, action=Action.SUBMITTED, from_state="")
+        _log(submission, actor=submitter, action=Action.SUBMITTED, from_state="", changes=cleaned)
     return submission
 
 
@@ -130,18 +172,52 @@ def submission_resubmit(
             _check_not_duplicate(values["url"], exclude_submission=locked)
         elif locked.kind == Kind.CORRECTION:
             _check_not_duplicate(values["url"], resource=locked.resource)
+        changes = {}
         if locked.kind == Kind.BROKEN_LINK:
             locked.problem = problem or locked.problem
         else:
-            _assign(locked, values)
+            values, _ = _clean_values(values)
+            changes = _assign(locked, values)
         locked.note = note
         previous = locked.state
         locked.state = State.PENDING
         locked.url_check = Submission.UrlCheck.UNCHECKED
         locked.url_check_detail = ""
         locked.save()
-        _log(locked, actor=user, action=Action.RESUBMITTED, from_state=previous)
+        _log(locked, actor=user, action=Action.RESUBMITTED, from_state=previous, changes=changes)
     return locked
+
+
+def submission_edit(*, submission: Submission, reviewer, values: Mapping[str, Any]) -> dict:
+    """
+    A moderator's corrections to a pending proposal before deciding on it.
+
+    ``values`` holds PROPOSED_FIELDS as for ``submission_create``; URLs are
+    stored clean. The review log records each changed field before and after
+    (the address as typed included, when cleaning changed it), and the decision
+    mail tells the submitter. Returns the changes, empty when nothing changed.
+    """
+    _check_moderator(reviewer)
+    with transaction.atomic():
+        locked = _lock(submission)
+        _check_state(locked, {State.PENDING}, "edited")
+        if locked.kind == Kind.BROKEN_LINK:
+            raise SubmissionError("A broken-link report has nothing to edit: fix the resource.")
+        if locked.kind == Kind.NEW:
+            _check_not_duplicate(values["url"], exclude_submission=locked)
+        else:
+            _check_not_duplicate(values["url"], resource=locked.resource)
+        values, cleaned = _clean_values(values)
+        changes = _assign(locked, values)
+        if "url" in cleaned:
+            changes["url_as_typed"] = cleaned["url"]  # the original, kept in the log
+        if changes:
+            _log(
+                locked, actor=reviewer, action=Action.EDITED, from_state=locked.state,
+                changes=changes,
+            )  # fmt: skip
+    submission.refresh_from_db()
+    return changes
 
 
 def submission_withdraw(*, submission: Submission, user) -> Submission:
@@ -271,16 +347,15 @@ def _check_state(submission: Submission, allowed: set[str], verb: str) -> None:
 
 
 def _check_limits(submitter) -> None:
-    mine = Submission.objects.for_user(submitter)
-    since = timezone.now() - timedelta(days=1)
-    daily = settings.SUBMISSIONS_DAILY_LIMIT
-    if mine.filter(created_at__gte=since).count() >= daily:
+    quota = submission_quota(submitter=submitter)
+    daily = quota.daily_limit
+    if quota.daily_left <= 0:
         raise LimitReached(
             f"You have sent {daily} proposals in the last 24 hours, the most one account may. "
             "Please come back tomorrow; nothing you sent before is lost."
         )
-    pending = settings.SUBMISSIONS_PENDING_LIMIT
-    if mine.pending().count() >= pending:
+    pending = quota.pending_limit
+    if quota.pending_left <= 0:
         raise LimitReached(
             f"You have {pending} proposals waiting for review, the most one account may. "
             "You can send more as soon as curators have decided on some of them."
@@ -304,8 +379,12 @@ def _check_not_duplicate(url, *, resource=None, exclude_submission=None) -> None
         proposed = Submission.objects.open().filter(kind=Kind.NEW).matching_url(url)
         if exclude_submission is not None:
             proposed = proposed.exclude(pk=exclude_submission.pk)
-        if proposed.exists():
-            raise DuplicateWork("This work has already been proposed and is waiting for review.")
+        if match := proposed.order_by("created_at").first():
+            raise DuplicateWork(
+                f"This work has already been proposed as “{match.title}” ({match.url}) and "
+                "is waiting for review.",
+                proposal=match,
+            )
 
 
 def _check_not_listed(url, *, resource=None) -> None:
@@ -328,47 +407,121 @@ def _published(resource: Resource | None) -> Resource:
     return resource
 
 
-def _assign(submission: Submission, values: Mapping[str, Any]) -> None:
-    """Set the proposed fields from ``values`` and save, groups included."""
+def _clean_values(values: Mapping[str, Any]) -> tuple[dict, dict]:
+    """
+    ``values`` with every address cleaned (see catalog.canonical.clean_url), and
+    for each address cleaning changed, [as sent, as stored] for the review log.
+    """
+    values = dict(values)
+    cleaned = {}
+    for name in ("url", "code_url"):
+        if sent := values.get(name):
+            values[name] = clean_url(sent)
+            if values[name] != sent:
+                cleaned[name] = [sent, values[name]]
+    sent_links = [[label, url] for label, url in values.get("extra_links") or []]
+    values["extra_links"] = [[label, clean_url(url)] for label, url in sent_links]
+    if values["extra_links"] != sent_links:
+        cleaned["extra_links"] = [
+            _display("extra_links", sent_links),
+            _display("extra_links", values["extra_links"]),
+        ]
+    return values, cleaned
+
+
+def _assign(submission: Submission, values: Mapping[str, Any]) -> dict:
+    """
+    Set the proposed fields from ``values`` and save, groups included. Returns
+    the fields that changed as {name: [before, after]}, for people to read.
+    """
+    before = submission.proposed_values() if submission.pk else None
     for name in PROPOSED_FIELDS:
         if name == "tags":
             submission.tags = ", ".join(values.get("tags") or [])
+        elif name == "extra_links":
+            submission.extra_links = [list(pair) for pair in values.get("extra_links") or []]
         elif name != "groups":
-            setattr(submission, name, values.get(name))
+            value = values.get(name)
+            if value is None and name not in ("year", "category"):
+                value = ""
+            setattr(submission, name, value)
     submission.save()
     submission.groups.set(values.get("groups") or [])
+    if before is None:
+        return {}
+    after = submission.proposed_values()
+    return {
+        name: [_display(name, before[name]), _display(name, after[name])]
+        for name in PROPOSED_FIELDS
+        if before[name] != after[name]
+    }
+
+
+def _display(name: str, value) -> str:
+    """A proposed value as text for the review log and mail."""
+    if name == "category":
+        return Category.objects.filter(pk=value).values_list("name", flat=True).first() or ""
+    if name == "groups":
+        return ", ".join(
+            ResearchGroup.objects.filter(pk__in=value)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+    if name == "tags":
+        return ", ".join(value)
+    if name == "extra_links":
+        return "; ".join(f"{label}: {url}" for label, url in value)
+    return "" if value is None else str(value)
 
 
 def _resource_create(submission: Submission) -> Resource:
+    """The proposal as a published resource, through the loaders' upsert and validation."""
     # The same work may have been listed since the proposal was checked.
     _check_not_listed(submission.url)
-    resource = Resource(
+    record = ResourceRecord(
         title=submission.title,
-        slug=unique_slug(submission.title, Resource),
         url=submission.url,
-        description=submission.description,
         category=submission.category,
+        description=submission.description,
         year=submission.year,
         authors=submission.authors,
+        venue=submission.venue,
         code_url=submission.code_url,
-        status=Resource.Status.PUBLISHED,
+        tags=submission.tag_names,
+        groups=[group.pk for group in submission.groups.all()],
+        links=[(label, url) for label, url in submission.extra_links or []],
     )
-    _validated(resource)
     # Another approval may take the same slug between the check and the insert:
     # then the database refuses it, and a slug with a random ending is tried.
     for attempt in range(3):
+        upsert = ResourceUpsert(status=Resource.Status.PUBLISHED, preload=False)
         try:
             with transaction.atomic():
-                resource.save()
-            break
+                outcome, resource = upsert.upsert(record)
+                if outcome != CREATED:
+                    raise DuplicateWork(
+                        f"This work is already in the catalog as “{resource.title}”.",
+                        resource=resource,
+                    )
+                upsert.flush()
+            return resource
+        except RecordInvalid as error:
+            raise SubmissionError(
+                f"The resource cannot be saved as proposed ({error.summary})."
+            ) from error
         except IntegrityError:
             _check_not_listed(submission.url)  # the same work, approved meanwhile
             if attempt == 2:
                 raise
-            resource.slug = f"{unique_slug(submission.title, Resource)[:72]}-{secrets.token_hex(3)}"
-    resource.tags.set(submission.tag_names)
-    resource.groups.set(submission.groups.all())
-    return resource
+            record.slug = f"{unique_slug(submission.title, Resource)[:72]}-{secrets.token_hex(3)}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _replace_links(resource: Resource, links) -> None:
+    resource.links.all().delete()
+    for label, url in links:
+        link = ResourceLink(resource=resource, label=label, url=url)
+        _validated(link).save()
 
 
 def _resource_correct(submission: Submission) -> None:
@@ -376,24 +529,27 @@ def _resource_correct(submission: Submission) -> None:
         raise SubmissionError("The resource this correction was about no longer exists.")
     resource = Resource.objects.select_for_update().get(pk=submission.resource_id)
     changed = submission.changed_fields()
+    if "url" in changed:
+        _check_not_listed(submission.url, resource=resource)
     for name in changed:
-        if name not in ("tags", "groups"):
+        if name not in ("tags", "groups", "extra_links"):
             setattr(resource, name, getattr(submission, name))
     _validated(resource).save()
     if "tags" in changed:
         resource.tags.set(submission.tag_names, clear=True)
     if "groups" in changed:
         resource.groups.set(submission.groups.all())
+    if "extra_links" in changed:
+        _replace_links(resource, submission.extra_links)
 
 
-def _validated(resource: Resource) -> Resource:
+def _validated(instance):
     try:
-        resource.full_clean(validate_unique=False)
-    except ValidationError as error:
+        return record_validate(instance)
+    except RecordInvalid as error:
         raise SubmissionError(
-            f"The resource cannot be saved as proposed ({validation_summary(error)})."
+            f"The resource cannot be saved as proposed ({error.summary})."
         ) from error
-    return resource
 
 
 def _decide(submission: Submission, *, reviewer, state: str, note: str) -> Submission:
@@ -414,7 +570,7 @@ def _decide(submission: Submission, *, reviewer, state: str, note: str) -> Submi
     return submission
 
 
-def _log(submission, *, actor, action, from_state, note="") -> SubmissionEvent:
+def _log(submission, *, actor, action, from_state, note="", changes=None) -> SubmissionEvent:
     return SubmissionEvent.objects.create(
         submission=submission,
         actor=actor,
@@ -422,4 +578,5 @@ def _log(submission, *, actor, action, from_state, note="") -> SubmissionEvent:
         from_state=from_state,
         to_state=submission.state,
         note=note,
+        changes=changes or {},
     )

@@ -17,6 +17,7 @@ from submissions.services import (
     DuplicateWork,
     SubmissionError,
     submission_create,
+    submission_quota,
     submission_resubmit,
     submission_withdraw,
 )
@@ -24,10 +25,23 @@ from submissions.services import (
 Kind = Submission.Kind
 
 
-@login_required
-@verified_email_required
 def create(request):
-    """Propose a new resource. Logged-in accounts with a confirmed address."""
+    """
+    Propose a new resource. A visitor who is not logged in is told why an
+    account is needed, with the ways to get one; an account needs a confirmed
+    address. The remaining quota shows above the form, which is not offered
+    when none is left.
+    """
+    if not request.user.is_authenticated:
+        return render(request, "submissions/needs_account.html", status=200)
+    return _create_for_member(request)
+
+
+@verified_email_required
+def _create_for_member(request):
+    quota = submission_quota(submitter=request.user)
+    if quota.exhausted:
+        return render(request, "submissions/proposal_form.html", {"kind": Kind.NEW, "quota": quota})
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         response = _submit(
@@ -42,7 +56,9 @@ def create(request):
         )
         if response:
             return response
-    return render(request, "submissions/proposal_form.html", {"form": form, "kind": Kind.NEW})
+    return render(
+        request, "submissions/proposal_form.html", {"form": form, "kind": Kind.NEW, "quota": quota}
+    )
 
 
 @login_required
@@ -194,6 +210,7 @@ def _submit(request, form, send, success=None):
     except DuplicateWork as error:
         form.add_error("url" if "url" in form.fields else None, error.message)
         form.duplicate = error.resource
+        form.duplicate_proposal = error.proposal
         return None
     except SubmissionError as error:
         form.add_error(None, error.message)

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
+from markdown_it import MarkdownIt
 
 from catalog.canonical import canonical_key
 from catalog.models import (
@@ -39,11 +40,22 @@ from catalog.models import (
     ResearchGroupLink,
     Resource,
     ResourceLink,
-    unique_slug,
 )
-from catalog.services.common import links_differ, validation_summary
+from catalog.services.common import links_differ
+from catalog.services.records import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    RecordInvalid,
+    ResourceRecord,
+    ResourceUpsert,
+    record_validate,
+)
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# CommonMark, HTML blocks included, so that comments are recognised and skipped.
+_MARKDOWN = MarkdownIt("commonmark").disable(["inline", "text_join"])
+# Built once: building a URLValidator compiles its patterns, a cost per item otherwise.
+WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 DEFAULT_GROUPS_SECTION = "Research Groups"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 LABEL_MAX_LENGTH = ResourceLink._meta.get_field("label").max_length
@@ -70,13 +82,6 @@ SKIPPED_SECTIONS = frozenset(
 )
 SKIPPED_SECTION_PREFIXES = ("contribut", "how to contribute", "table of contents")
 
-HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$")
-LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+(?P<body>\S.*)$")
-FENCE = re.compile(r"^[ \t]*(```|~~~)")
-THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$")
-REFERENCE_DEFINITION = re.compile(
-    r"^[ \t]{0,3}\[(?P<label>[^\]]+)\]:[ \t]*<?(?P<url>[^\s>]+)>?(?:[ \t]+[\"'(].*[\"')])?[ \t]*$"
-)
 SEPARATOR = re.compile(r"(?:^|\s)[-–—:](?=\s|$)")
 PARENTHETICAL = re.compile(r"\(([^()]*)\)")
 ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -134,20 +139,38 @@ class ImportReport:
     )
     duplicates: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Each item by outcome: "resource “Title” (line 12)".
+    named: dict[str, list[str]] = field(
+        default_factory=lambda: {CREATED: [], UPDATED: [], UNCHANGED: []}
+    )
+    dry_run: bool = False
 
-    def count(self, kind: str, outcome: str) -> None:
+    def count(self, kind: str, outcome: str, name: str = "") -> None:
         self.counts[kind][outcome] += 1
+        if name:
+            self.named[outcome].append(
+                f"{kind[:-1] if kind != 'categories' else 'category'} {name}"
+            )
 
     @property
     def changed_anything(self) -> bool:
         return any(counter[CREATED] or counter[UPDATED] for counter in self.counts.values())
 
     def __str__(self):
-        lines = [
-            f"{kind}: {counter[CREATED]} created, {counter[UPDATED]} updated, "
-            f"{counter[UNCHANGED]} unchanged"
+        would = "would be " if self.dry_run else ""
+        lines = ["Dry run: nothing was written. This is what the import would do."] * self.dry_run
+        lines += [
+            f"{kind}: {counter[CREATED]} {would}created, {counter[UPDATED]} {would}updated, "
+            f"{counter[UNCHANGED]} {'would be ' if self.dry_run else ''}unchanged"
             for kind, counter in self.counts.items()
         ]
+        # Every created and updated item by name; on a dry run, those left alone too.
+        shown = [CREATED, UPDATED] + [UNCHANGED] * self.dry_run
+        for outcome in shown:
+            if self.named[outcome]:
+                label = "left alone" if outcome == UNCHANGED else outcome
+                lines.append(f"{would if outcome != UNCHANGED else ''}{label}:")
+                lines += [f"  {name}" for name in self.named[outcome]]
         lines.append(f"duplicates: {len(self.duplicates)}")
         lines += [f"  {duplicate}" for duplicate in self.duplicates]
         if self.skipped:
@@ -195,66 +218,73 @@ def _line_at(data: bytes, position: int) -> int:
 
 
 def parse_awesome_list(text: str) -> ParsedList:
-    """The sections and items of an awesome-list README. Raises MarkdownImportError."""
-    lines = text.splitlines()
-    references = _reference_definitions(lines)
+    """
+    The sections and items of an awesome-list README. Raises MarkdownImportError.
+
+    markdown-it-py reads the block structure (headings, lists, paragraphs, code,
+    HTML comments, reference definitions) with the line each starts on; each
+    item's inline source is then read here, so that a malformed link is refused
+    with its line instead of turning silently into text.
+    """
+    env: dict = {}
+    tokens = _MARKDOWN.parse(text, env)
+    references = {
+        _reference_label(label): reference["href"]
+        for label, reference in env.get("references", {}).items()
+    }
     title = ""
     sections: list[ParsedSection] = []
     skipped: list[str] = []
     section: ParsedSection | None = None
     skipping_section = True  # before the first ## heading: title, badges, introduction
-    in_fence = in_comment = False
-    last_item: ParsedItem | None = None
-    description_lines: list[str] | None = None
+    quoted = 0  # inside a blockquote: quoted text, not the list's own items
+    item_starts: list[int] = []  # the open list items' lines, innermost last
+    item_read = False  # the innermost item's first paragraph has been read
+    first_paragraph = False  # the next paragraph may describe the section
 
-    for number, line in enumerate(lines, start=1):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            last_item = None
-            continue
-        if in_fence:
-            continue
-        if in_comment or line.lstrip().startswith("<!--"):
-            in_comment = "-->" not in line
-            continue
-        stripped = line.strip()
-        if not stripped or THEMATIC_BREAK.match(line):
-            last_item = None
-            if description_lines:
-                description_lines = None  # only the first paragraph describes a section
-            continue
-
-        if heading := HEADING.match(line):
-            last_item = None
-            level, text_ = len(heading["hashes"]), _inline_text(heading["text"])
-            if level == 1:
-                title = title or BADGE.sub("", heading["text"]).strip()
-                skipping_section = True
-            elif level in (2, 3):
-                skipping_section = _is_skipped_section(text_)
-                section = None if skipping_section else ParsedSection(number, text_)
-                if section:
-                    sections.append(section)
-                description_lines = [] if section else None
-            continue
-
-        if skipping_section or section is None or REFERENCE_DEFINITION.match(line):
-            continue
-
-        if item_match := LIST_ITEM.match(line):
-            description_lines = None
-            last_item = _parse_item(item_match["body"], number, references, skipped)
-            if last_item:
-                section.items.append(last_item)
-            continue
-
-        if last_item is not None and not stripped.startswith(("<", "|", ">")):
-            # A lazy continuation line of the item above.
-            last_item.description = _join(last_item.description, stripped)
-            continue
-        if description_lines is not None and not section.items and _is_prose(stripped):
-            description_lines.append(stripped)
-            section.description = _plain_emphasis(" ".join(description_lines))
+    for position, token in enumerate(tokens):
+        match token.type:
+            case "heading_open":
+                level = int(token.tag[1])
+                content = tokens[position + 1].content
+                if level == 1:
+                    title = title or BADGE.sub("", content).strip()
+                    skipping_section = True
+                elif level in (2, 3):
+                    heading = _inline_text(content)
+                    skipping_section = _is_skipped_section(heading)
+                    section = None if skipping_section else ParsedSection(token.map[0] + 1, heading)
+                    if section:
+                        sections.append(section)
+                    first_paragraph = section is not None
+            case "blockquote_open":
+                quoted += 1
+            case "blockquote_close":
+                quoted -= 1
+            case "list_item_open":
+                item_starts.append(token.map[0] + 1)
+                item_read = False
+                first_paragraph = False
+            case "list_item_close":
+                item_starts.pop()
+                item_read = True  # text after a nested list belongs to no item
+            case "inline" if tokens[position - 1].type == "paragraph_open":
+                if skipping_section or section is None or quoted:
+                    continue
+                if item_starts:
+                    if item_read:
+                        continue
+                    item_read = True
+                    number = item_starts[-1]
+                    body = token.content.replace("\n", " ")
+                    if item := _parse_item(body, number, references, skipped):
+                        section.items.append(item)
+                elif first_paragraph and not section.items:
+                    first_paragraph = False
+                    if _is_prose(token.content):
+                        section.description = _plain_emphasis(" ".join(token.content.split()))
+            case "fence" | "code_block" | "html_block" | "hr" | "table_open":
+                first_paragraph = first_paragraph and token.type == "html_block"
 
     sections = [section for section in sections if section.items]
     if not sections:
@@ -274,14 +304,6 @@ def _is_skipped_section(heading: str) -> bool:
 
 def _is_prose(text: str) -> bool:
     return not text.startswith(("<", "|", "[![", "![", ">"))
-
-
-def _reference_definitions(lines: list[str]) -> dict[str, str]:
-    references = {}
-    for line in lines:
-        if match := REFERENCE_DEFINITION.match(line):
-            references.setdefault(_reference_label(match["label"]), match["url"])
-    return references
 
 
 def _reference_label(label: str) -> str:
@@ -408,7 +430,7 @@ def _parse_destination(text: str, position: int, number: int) -> tuple[str, int]
 
 def _check_url(url: str, number: int) -> None:
     try:
-        URLValidator(schemes=["http", "https"])(url)
+        WEB_ADDRESS(url)
     except ValidationError:
         raise MarkdownImportError(
             f"“{url}” is not a web address (it must start with http:// or https://).", number
@@ -485,13 +507,45 @@ def _join(first: str, second: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+# The upstream list (JShollaj/awesome-llm-interpretability) into the starting catalog's
+# categories: its sections' headings, its groups section, and drafts, because its
+# descriptions are someone else's words for a curator to rewrite before publishing.
+PRESETS = {
+    "upstream": {
+        "groups_section": "LLM Interpretability Groups",
+        "category_slugs": {
+            "LLM Interpretability Tools": "tools",
+            "LLM Interpretability Papers": "papers",
+            "LLM Interpretability Articles": "articles",
+            "LLM Survey Paper": "surveys",
+        },
+        "status": Resource.Status.DRAFT,
+    },
+}
+
+
+def preset_command(name: str, path: str = "README.md") -> str:
+    """The import_awesome command that a preset stands for, spelled out."""
+    preset = PRESETS[name]
+    parts = ["python manage.py import_awesome", path]
+    parts.append(f'--groups-section "{preset["groups_section"]}"')
+    parts += [
+        f'--category "{heading}={slug}"' for heading, slug in preset["category_slugs"].items()
+    ]
+    if preset["status"] == Resource.Status.DRAFT:
+        parts.append("--draft")
+    return " ".join(parts)
+
+
 def awesome_import(
     *,
     path: Path,
     groups_section: str | None = DEFAULT_GROUPS_SECTION,
     category_slugs: dict[str, str] | None = None,
+    create_categories: bool = False,
     status: str = Resource.Status.PUBLISHED,
     update: bool = False,
+    dry_run: bool = False,
     on_progress=None,
 ) -> ImportReport:
     """
@@ -501,30 +555,45 @@ def awesome_import(
     curator's act) and no tags. Existing resources and groups are left as they
     are unless ``update`` is true, which rewrites their title, description,
     category and extra links from the file. ``category_slugs`` maps section
-    headings to existing category slugs. ``on_progress(done, total)`` is called
-    after each item. Raises MarkdownImportError, having changed nothing.
+    headings to existing category slugs; a heading that is neither mapped nor
+    the name or slug of a category is refused, naming it, unless
+    ``create_categories``. ``dry_run`` reports what would happen and writes
+    nothing. ``on_progress(done, total)`` is called after each item. Raises
+    MarkdownImportError, having changed nothing.
     """
     parsed = parse_awesome_list(read_markdown(path))
     return awesome_list_save(
         parsed=parsed,
         groups_section=groups_section,
         category_slugs=category_slugs or {},
+        create_categories=create_categories,
         status=status,
         update=update,
+        dry_run=dry_run,
         on_progress=on_progress,
     )
 
 
 def awesome_list_save(
-    *, parsed: ParsedList, groups_section, category_slugs, status, update, on_progress=None
+    *,
+    parsed: ParsedList,
+    groups_section,
+    category_slugs,
+    status,
+    update,
+    create_categories=False,
+    dry_run=False,
+    on_progress=None,
 ) -> ImportReport:
-    report = ImportReport(skipped=list(parsed.skipped))
+    report = ImportReport(skipped=list(parsed.skipped), dry_run=dry_run)
     groups_heading = (groups_section or "").strip().lower()
     total = sum(len(section.items) for section in parsed.sections)
     done = 0
     seen: dict[str, ParsedItem] = {}
     with transaction.atomic():
+        categories = _categories_for(parsed, groups_heading, category_slugs, create_categories)
         next_order = (max(Category.objects.values_list("order", flat=True), default=0) or 0) + 1
+        upsert = ResourceUpsert(status=status, update=update)
         for section in parsed.sections:
             if groups_heading and section.heading.lower() == groups_heading:
                 for item in section.items:
@@ -532,7 +601,9 @@ def awesome_list_save(
                     done += 1
                     _report_progress(on_progress, done, total)
                 continue
-            category, created = _category_for(section, category_slugs, next_order, update, report)
+            category, created = _category_for(
+                section, categories[section.heading], next_order, update, report
+            )
             next_order += created
             for item in section.items:
                 keys = [item.key] + [canonical_key(url) for _, url in item.extra_links]
@@ -543,10 +614,58 @@ def awesome_list_save(
                     )
                 else:
                     seen.update(dict.fromkeys(keys, item))
-                    _save_resource(item, category, status, update, report)
+                    _save_resource(item, category, upsert, report)
                 done += 1
                 _report_progress(on_progress, done, total)
+        try:
+            upsert.flush()
+        except RecordInvalid as error:
+            raise MarkdownImportError(error.summary) from error
+        if dry_run:
+            transaction.set_rollback(True)
     return report
+
+
+def _categories_for(parsed, groups_heading, category_slugs, create_categories) -> dict:
+    """
+    Each section heading's category: mapped, found by slug or name, or (when
+    allowed) None for one to create. Refuses the whole file, naming every
+    heading that matches nothing, before anything is written.
+    """
+    existing = list(Category.objects.all())
+    by_slug = {category.slug: category for category in existing}
+    by_name = {category.name.lower(): category for category in existing}
+    found, unknown = {}, []
+    for section in parsed.sections:
+        if groups_heading and section.heading.lower() == groups_heading:
+            continue
+        if section.heading in category_slugs:
+            slug = category_slugs[section.heading]
+            if slug not in by_slug and not create_categories:
+                raise MarkdownImportError(
+                    f"“{section.heading}” is mapped to the category “{slug}”, which does not "
+                    f"exist. Categories: {_category_list(existing)}.",
+                    section.line,
+                )
+            found[section.heading] = by_slug.get(slug) or slug
+            continue
+        category = by_slug.get(section.slug) or by_name.get(section.heading.lower())
+        if category is None and not create_categories:
+            unknown.append(section)
+        found[section.heading] = category or section.slug
+    if unknown:
+        headings = ", ".join(f"“{section.heading}” (line {section.line})" for section in unknown)
+        example = unknown[0].heading
+        raise MarkdownImportError(
+            f"no category for the section{'s' if len(unknown) > 1 else ''} {headings}. Map "
+            f'each to a category with --category "{example}=SLUG", or allow new categories '
+            f"with --create-categories. Categories: {_category_list(existing)}."
+        )
+    return found
+
+
+def _category_list(categories) -> str:
+    return ", ".join(f"{category.slug} ({category.name})" for category in categories) or "none yet"
 
 
 def _report_progress(on_progress, done, total):
@@ -556,72 +675,51 @@ def _report_progress(on_progress, done, total):
 
 def _validated(instance, line):
     try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise MarkdownImportError(validation_summary(error), line) from error
-    return instance
+        return record_validate(instance)
+    except RecordInvalid as error:
+        raise MarkdownImportError(error.summary, line) from error
 
 
-def _category_for(section, category_slugs, next_order, update, report) -> tuple[Category, int]:
-    slug = category_slugs.get(section.heading, section.slug)
-    category = (
-        Category.objects.filter(slug=slug).first()
-        or Category.objects.filter(name__iexact=section.heading).first()
-    )
-    if category is None:
+def _category_for(section, category, next_order, update, report) -> tuple[Category, int]:
+    """The section's category (``category``, or the slug of one to create)."""
+    name = f"“{section.heading}” (line {section.line})"
+    if isinstance(category, str):
         category = Category(
-            slug=slug,
+            slug=category,
             name=section.heading[:100],
             description=section.description,
             order=next_order,
         )
         _validated(category, section.line).save()
-        report.count("categories", CREATED)
+        report.count("categories", CREATED, name)
         return category, 1
     if update and section.description and category.description != section.description:
         category.description = section.description
         _validated(category, section.line).save()
-        report.count("categories", UPDATED)
+        report.count("categories", UPDATED, name)
     else:
-        report.count("categories", UNCHANGED)
+        report.count("categories", UNCHANGED, name)
     return category, 0
 
 
-def _save_resource(item, category, status, update, report) -> None:
-    resource = Resource.objects.matching_url(item.url).first()
-    if resource is None:
-        resource = Resource(
-            title=item.title[:300],
-            slug=unique_slug(item.title, Resource),
-            url=item.url,
-            description=item.description,
-            venue=item.venue,
-            category=category,
-            status=status,
-        )
-        _validated(resource, item.line).save()
-        _save_links(resource.links, item.extra_links, "resource", item.line)
-        report.count("resources", CREATED)
-        return
-    if not update:
-        report.count("resources", UNCHANGED)
-        return
-    values = {
-        "title": item.title[:300],
-        "description": item.description,
-        "category": category,
-        "venue": item.venue or resource.venue,
-    }
-    changed = [name for name, value in values.items() if getattr(resource, name) != value]
-    for name in changed:
-        setattr(resource, name, values[name])
-    if changed:
-        _validated(resource, item.line).save()
-    links_changed = links_differ(resource.links, item.extra_links)
-    if links_changed:
-        resource.links.all().delete()
-        _save_links(resource.links, item.extra_links, "resource", item.line)
-    report.count("resources", UPDATED if changed or links_changed else UNCHANGED)
+def _save_resource(item, category, upsert, report) -> None:
+    record = ResourceRecord(
+        title=item.title,
+        url=item.url,
+        category=category,
+        description=item.description,
+        venue=item.venue,
+        links=item.extra_links,
+        where=f"line {item.line}",
+        update_fields=("title", "description", "category", "venue"),
+    )
+    if not item.venue:
+        record.update_fields = ("title", "description", "category")
+    try:
+        outcome, _ = upsert.upsert(record)
+    except RecordInvalid as error:
+        raise MarkdownImportError(error.summary, item.line) from error
+    report.count("resources", outcome, f"“{item.title}” (line {item.line})")
 
 
 def _save_group(item, update, report) -> None:
@@ -635,10 +733,10 @@ def _save_group(item, update, report) -> None:
         )
         _validated(group, item.line).save()
         _save_links(group.links, item.extra_links, "group", item.line)
-        report.count("groups", CREATED)
+        report.count("groups", CREATED, f"“{item.title}” (line {item.line})")
         return
     if not update:
-        report.count("groups", UNCHANGED)
+        report.count("groups", UNCHANGED, f"“{item.title}” (line {item.line})")
         return
     changed = (group.website, group.description) != (item.url, item.description)
     group.website, group.description = item.url, item.description
@@ -648,7 +746,8 @@ def _save_group(item, update, report) -> None:
     if links_changed:
         group.links.all().delete()
         _save_links(group.links, item.extra_links, "group", item.line)
-    report.count("groups", UPDATED if changed or links_changed else UNCHANGED)
+    outcome = UPDATED if changed or links_changed else UNCHANGED
+    report.count("groups", outcome, f"“{item.title}” (line {item.line})")
 
 
 def _save_links(manager, links, owner, line) -> None:

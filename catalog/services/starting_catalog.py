@@ -9,16 +9,21 @@ since edited. Either way a second load of the same file changes nothing.
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.canonical import canonical_key
-from catalog.models import Category, ResearchGroup, Resource, unique_slug
-from catalog.services.common import links_differ, validation_summary
+from catalog.models import Category, ResearchGroup, Resource
+from catalog.services.common import links_differ
+from catalog.services.records import (
+    RecordInvalid,
+    ResourceRecord,
+    ResourceUpsert,
+    record_validate,
+)
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "starting_catalog.toml"
 
@@ -36,13 +41,14 @@ RESOURCE_SCHEMA = (
     {
         "slug": str,
         "year": int,
-        "authors": str,
+        "authors": (str, list),  # "A, B" or ["A", "B"]
         "venue": str,
         "code_url": str,
         "groups": list,
         "featured": bool,
         "extra_links": list,
-        "added": date,
+        "links": list,  # the same as extra_links
+        "added": date,  # the day it joined the catalog
     },
 )
 
@@ -93,6 +99,7 @@ def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> 
             for entry in _entries(data, "groups", GROUP_SCHEMA)
         }
         seen_keys: dict[str, str] = {}
+        upsert = ResourceUpsert(status=Resource.Status.PUBLISHED, update=update)
         for where, entry in _located_entries(data, "resources", RESOURCE_SCHEMA):
             key = canonical_key(entry["url"])
             if key in seen_keys:
@@ -100,7 +107,11 @@ def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> 
                     f"{where} ({entry['title']}): same work as {seen_keys[key]}; merge the two."
                 )
             seen_keys[key] = where
-            _sync_resource(entry, where, categories, groups, update, report)
+            _sync_resource(entry, where, categories, groups, upsert, report)
+        try:
+            upsert.flush()
+        except RecordInvalid as error:
+            raise CatalogFileError(str(error)) from error
     return report
 
 
@@ -137,7 +148,9 @@ def _check_entry(entry, where, required, optional):
         raise CatalogFileError(f"{where} has unknown keys: {', '.join(unknown)}.")
     for key, expected_type in (required | optional).items():
         if key in entry and not isinstance(entry[key], expected_type):
-            raise CatalogFileError(f"{where}: '{key}' must be a {expected_type.__name__}.")
+            kinds = expected_type if isinstance(expected_type, tuple) else (expected_type,)
+            names = " or a ".join(kind.__name__ for kind in kinds)
+            raise CatalogFileError(f"{where}: '{key}' must be a {names}.")
 
 
 def _links(entry, key, where):
@@ -149,10 +162,9 @@ def _links(entry, key, where):
 
 def _validated(instance, where):
     try:
-        instance.full_clean(validate_unique=False)
-    except ValidationError as error:
-        raise CatalogFileError(f"{where}: {validation_summary(error)}") from error
-    return instance
+        return record_validate(instance, where)
+    except RecordInvalid as error:
+        raise CatalogFileError(str(error)) from error
 
 
 def _assign(instance, values) -> bool:
@@ -207,84 +219,39 @@ def _sync_group(entry, update, report) -> ResearchGroup:
     return group
 
 
-def _sync_resource(entry, where, categories, groups, update, report) -> Resource:
+def _sync_resource(entry, where, categories, groups, upsert, report) -> None:
     where = f"{where} ({entry['title']})"
     if entry["category"] not in categories:
         raise CatalogFileError(f"{where}: unknown category '{entry['category']}'.")
     if unknown_groups := sorted(set(entry.get("groups", [])) - set(groups)):
         raise CatalogFileError(f"{where}: unknown groups {', '.join(unknown_groups)}.")
-    tag_names = sorted({name.strip().lower() for name in entry["tags"] if name.strip()})
-    group_ids = {groups[slug].pk for slug in entry.get("groups", [])}
-    links = _links(entry, "extra_links", where)
-    values = {
-        "title": entry["title"],
-        "url": entry["url"],
-        "description": entry["description"],
-        "category": categories[entry["category"]],
-        "year": entry.get("year"),
-        "authors": entry.get("authors", ""),
-        "venue": entry.get("venue", ""),
-        "code_url": entry.get("code_url", ""),
-        "featured": entry.get("featured", False),
-    }
-
-    resource = _existing_resource([entry["url"], *(url for _, url in links)])
-    if resource is None:
-        resource = Resource(
-            slug=entry.get("slug") or unique_slug(entry["title"], Resource),
-            status=Resource.Status.PUBLISHED,
-            **values,
-        )
-        _validated(resource, where).save()
-        if added := entry.get("added"):
-            _date_joined(resource, added)
-        resource.tags.set(tag_names)
-        resource.groups.set(group_ids)
-        _replace_links(resource.links, links)
-        report.count("resources", CREATED)
-        return resource
-
-    if not update:
-        report.count("resources", UNCHANGED)
-        return resource
-    changed = False
-    if _assign(resource, values):
-        _validated(resource, where).save()
-        changed = True
-    if sorted(tag.name.lower() for tag in resource.tags.all()) != tag_names:
-        resource.tags.set(tag_names, clear=True)
-        changed = True
-    if set(resource.groups.values_list("pk", flat=True)) != group_ids:
-        resource.groups.set(group_ids)
-        changed = True
-    if links_differ(resource.links, links):
-        _replace_links(resource.links, links)
-        changed = True
-    report.count("resources", UPDATED if changed else UNCHANGED)
-    return resource
-
-
-def _existing_resource(urls) -> Resource | None:
-    """
-    The resource that already holds the entry's work: the one at its URL, else
-    one at an address the entry keeps as an extra link (a repository that moved).
-    """
-    keys = [canonical_key(url) for url in urls]
-    found = {
-        resource.canonical_key: resource
-        for resource in Resource.objects.filter(canonical_key__in=keys)
-    }
-    return next((found[key] for key in keys if key in found), None)
-
-
-def _date_joined(resource, added: date) -> None:
-    """
-    Date a new resource from the day it joined the catalog, not the day of the
-    load, so that "Recently added" on a fresh site shows real recent additions.
-    """
-    joined = datetime.combine(added, time.min, tzinfo=UTC)
-    Resource.objects.filter(pk=resource.pk).update(created_at=joined, published_at=joined)
-    resource.created_at = resource.published_at = joined
+    authors = entry.get("authors", "")
+    if isinstance(authors, list):
+        if not all(isinstance(name, str) for name in authors):
+            raise CatalogFileError(f"{where}: 'authors' must be a string or a list of strings.")
+        authors = ", ".join(name.strip() for name in authors if name.strip())
+    record = ResourceRecord(
+        title=entry["title"],
+        url=entry["url"],
+        category=categories[entry["category"]],
+        description=entry["description"],
+        year=entry.get("year"),
+        authors=authors,
+        venue=entry.get("venue", ""),
+        code_url=entry.get("code_url", ""),
+        featured=entry.get("featured", False),
+        slug=entry.get("slug", ""),
+        tags=sorted({name.strip().lower() for name in entry["tags"] if name.strip()}),
+        groups=sorted({groups[slug].pk for slug in entry.get("groups", [])}),
+        links=_links(entry, "extra_links", where) + _links(entry, "links", where),
+        added=entry.get("added"),
+        where=where,
+    )
+    try:
+        outcome, _ = upsert.upsert(record)
+    except RecordInvalid as error:
+        raise CatalogFileError(str(error)) from error
+    report.count("resources", outcome)
 
 
 def _replace_links(manager, links) -> None:

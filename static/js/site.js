@@ -36,3 +36,35 @@ document.addEventListener("htmx:configRequest", (event) => {
     if (parameters.getAll(name).every((value) => value === "")) parameters.delete(name);
   }
 });
+
+// Tags: complete the tag being typed from the vocabulary, and mark the ones it lacks as new.
+document.addEventListener("DOMContentLoaded", () => {
+  const input = document.querySelector("input[data-vocabulary]");
+  const list = document.getElementById("tag-vocabulary");
+  const hint = document.getElementById("tag-hint");
+  if (!input || !list) return;
+  const vocabulary = JSON.parse(input.dataset.vocabulary);
+  const known = new Set(vocabulary);
+  const update = () => {
+    const parts = input.value.split(",");
+    const typing = parts.pop().trim().toLowerCase();
+    const before = parts.map((part) => part.trim()).filter(Boolean);
+    const prefix = before.length ? before.join(", ") + ", " : "";
+    list.replaceChildren(
+      ...vocabulary
+        .filter((name) => name.startsWith(typing) && !before.includes(name))
+        .slice(0, 20)
+        .map((name) => new Option(name, prefix + name)),
+    );
+    const names = input.value.split(",").map((part) => part.trim().toLowerCase().split(/\s+/).join("-"));
+    const fresh = names.filter((name) => name && !known.has(name));
+    if (hint) {
+      hint.hidden = fresh.length === 0;
+      hint.textContent = fresh.length
+        ? `New tag${fresh.length > 1 ? "s" : ""}: ${fresh.join(", ")}. A curator will look at ${fresh.length > 1 ? "them" : "it"}; an existing tag helps readers find the work.`
+        : "";
+    }
+  };
+  input.addEventListener("input", update);
+  update();
+});

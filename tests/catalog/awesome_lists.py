@@ -1,6 +1,7 @@
 """Awesome-list markdown for the import and export tests, and a way to compare catalogs."""
 
 import csv
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -8,17 +9,22 @@ from django.conf import settings
 
 from catalog.models import Category, ResearchGroup, Resource
 
-SHARED_DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
+# Beside the checkout; SHARED_DATA names another folder (a worktree lives deeper).
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA") or Path(settings.BASE_DIR).parent / "shared" / "data"
+)
 SOURCE_TSV = SHARED_DATA / "awesome-llm-interpretability.tsv"
+# The upstream list at its newest commit: the same rows plus four.
+UPSTREAM_TSV = SHARED_DATA / "awesome-llm-interpretability-head.tsv"
 SOURCE_GROUPS_SECTION = "LLM Interpretability Groups"
 
 
-def source_rows() -> list[dict[str, str]]:
-    with open(SOURCE_TSV, encoding="utf-8", newline="") as tsv:
+def source_rows(path=SOURCE_TSV) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as tsv:
         return list(csv.DictReader(tsv, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
-def source_markdown() -> str:
+def source_markdown(path=SOURCE_TSV) -> str:
     """The source list's entries as the upstream README lays them out."""
     lines = [
         "# Awesome LLM Interpretability ![](https://example.org/badge.svg)",
@@ -27,11 +33,12 @@ def source_markdown() -> str:
         "",
         "## Table of Contents",
     ]
-    sections = list(dict.fromkeys(row["section"] for row in source_rows()))
+    rows = source_rows(path)
+    sections = list(dict.fromkeys(row["section"] for row in rows))
     lines += [f"- [{section}](#{section.lower().replace(' ', '-')})" for section in sections]
     for section in sections:
         lines += ["", f"### {section}", f"*Entries of {section}.*", ""]
-        for row in source_rows():
+        for row in rows:
             if row["section"] != section:
                 continue
             extra = "".join(

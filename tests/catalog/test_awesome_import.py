@@ -5,9 +5,12 @@ from django.core.management import CommandError, call_command
 
 from catalog.models import Category, ResearchGroup, Resource, ResourceLink
 from catalog.services.awesome_import import MarkdownImportError, awesome_import
+from catalog.services.starting_catalog import catalog_load
+from submissions.models import Submission
 from tests.catalog.awesome_lists import (
     SOURCE_GROUPS_SECTION,
     SOURCE_TSV,
+    UPSTREAM_TSV,
     source_markdown,
     source_rows,
 )
@@ -15,6 +18,8 @@ from tests.catalog.test_starting_catalog import snapshot
 from tests.factories import CategoryFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
+
+ROW_MODELS = [Category, ResearchGroup, Resource, ResourceLink, Submission]
 
 UPSTREAM_STYLE = """\
 # Awesome Things [![Awesome](https://awesome.re/badge.svg)](https://awesome.re) [![CI](https://ci.example/b.svg)](https://ci.example)
@@ -78,7 +83,7 @@ and [code](https://g.org/r).
 def import_text(tmp_path, text, **options):
     path = tmp_path / "README.md"
     path.write_text(text, encoding="utf-8")
-    return awesome_import(path=path, **options)
+    return awesome_import(path=path, **{"create_categories": True} | options)
 
 
 def resource_by_title(title):
@@ -349,7 +354,10 @@ def test_import_command_prints_the_report_without_a_progress_bar_when_piped(tmp_
     path.write_text(UPSTREAM_STYLE, encoding="utf-8")
     out = StringIO()
 
-    call_command("import_awesome", str(path), "--groups-section", "Groups", "--draft", stdout=out)
+    call_command(
+        "import_awesome", str(path), "--groups-section", "Groups", "--draft",
+        "--create-categories", stdout=out,
+    )  # fmt: skip
 
     output = out.getvalue()
     assert "resources: 11 created, 0 updated, 0 unchanged" in output
@@ -366,3 +374,108 @@ def test_import_command_explains_a_malformed_file(tmp_path):
     with pytest.raises(CommandError, match=r"line 5: bad link syntax.*Nothing was imported"):
         call_command("import_awesome", str(path), stdout=StringIO())
     assert not Resource.objects.exists()
+
+
+# A curator's trust: dry runs, unknown headings, the upstream preset, reports that name.
+
+
+def upstream_readme(tmp_path):
+    if not UPSTREAM_TSV.exists():
+        pytest.skip(f"{UPSTREAM_TSV} is not there")
+    path = tmp_path / "README.md"
+    path.write_text(source_markdown(UPSTREAM_TSV), encoding="utf-8")
+    return path
+
+
+def row_counts():
+    return {model.__name__: model.objects.count() for model in ROW_MODELS}
+
+
+def test_dry_run_of_the_upstream_readme_changes_no_row_and_names_each_item(tmp_path):
+    catalog_load()
+    path = upstream_readme(tmp_path)
+    before, rows = row_counts(), snapshot()
+    out = StringIO()
+
+    call_command("import_awesome", str(path), "--preset", "upstream", "--dry-run", stdout=out)
+
+    assert row_counts() == before
+    assert snapshot() == rows
+    output = out.getvalue()
+    assert "Dry run: nothing was written" in output
+    assert "resources: 4 would be created" in output
+    assert "would be created:\n  resource “" in output
+    assert "left alone:\n" in output
+    assert "resource “Toy Models of Superposition” (line" in output  # left alone, by name
+    assert "group “EleutherAI” (line" in output
+
+
+def test_upstream_preset_imports_cleanly_as_drafts_without_groups_as_resources(tmp_path):
+    catalog_load()
+    path = upstream_readme(tmp_path)
+    categories = set(Category.objects.values_list("slug", flat=True))
+    out = StringIO()
+
+    call_command("import_awesome", str(path), "--preset", "upstream", stdout=out)
+
+    output = out.getvalue()
+    assert output.startswith(
+        f"Preset upstream: python manage.py import_awesome {path} --groups-section "
+        '"LLM Interpretability Groups" --category "LLM Interpretability Tools=tools"'
+    )
+    assert "resources: 4 created" in output
+    assert set(Category.objects.values_list("slug", flat=True)) == categories
+    assert Resource.objects.drafts().count() == 4
+    assert Resource.objects.published().count() == 83
+    assert not Resource.objects.filter(title__in=["EleutherAI", "Nous Research"]).exists()
+    created = output.split("created:\n", 1)[1].splitlines()[:4]
+    assert all(line.startswith("  resource “") for line in created)
+    assert "resource “ecco”" in output.lower() or "ecco" in output.lower()
+
+
+def test_unknown_heading_is_refused_by_name_with_the_categories(tmp_path):
+    CategoryFactory(slug="tools", name="Tools")
+    before = snapshot()
+    text = (
+        "# L\n\n## Tools\n\n- [A](https://example.org/a)\n\n## Gadgets\n\n- [B](https://e.org/b)\n"
+    )
+
+    with pytest.raises(MarkdownImportError) as error:
+        import_text(tmp_path, text, create_categories=False)
+
+    message = str(error.value)
+    assert "no category for the section “Gadgets” (line 7)" in message
+    assert '--category "Gadgets=SLUG"' in message and "--create-categories" in message
+    assert "Categories: tools (Tools)" in message
+    assert snapshot() == before
+
+
+def test_unknown_heading_mapped_or_allowed_is_imported(tmp_path):
+    CategoryFactory(slug="tools", name="Tools")
+    text = "# L\n\n## Gadgets\n\n- [B](https://e.org/b)\n"
+    import_text(tmp_path, text, create_categories=False, category_slugs={"Gadgets": "tools"})
+    assert resource_by_title("B").category.slug == "tools"
+
+    text = "# L\n\n## Widgets\n\n- [C](https://e.org/c)\n"
+    import_text(tmp_path, text, create_categories=True)
+    assert resource_by_title("C").category.name == "Widgets"
+
+
+def test_heading_mapped_to_a_missing_category_is_refused(tmp_path):
+    text = "# L\n\n## Gadgets\n\n- [B](https://e.org/b)\n"
+    with pytest.raises(MarkdownImportError, match="mapped to the category “nope”, which does not"):
+        import_text(tmp_path, text, create_categories=False, category_slugs={"Gadgets": "nope"})
+
+
+def test_report_names_every_created_and_updated_item(tmp_path):
+    report = import_text(tmp_path, UPSTREAM_STYLE, groups_section="Groups")
+    text = str(report)
+    assert "created:\n" in text
+    assert "  resource “First Tool” (line 14)" in text
+    assert "  category “Tools” (line 11)" in text
+    assert "  group “Some Lab” (line" in text
+
+    Resource.objects.filter(title="First Tool").update(description="Changed.")
+    report = import_text(tmp_path, UPSTREAM_STYLE, groups_section="Groups", update=True)
+    assert "updated:\n  resource “First Tool” (line 14)" in str(report)
+    assert "Second Tool" not in str(report)  # left alone: counted, not named

@@ -90,7 +90,7 @@ def test_sitemap_lists_every_public_page_and_nothing_else(client):
     }
     expected |= {
         absolute(reverse("catalog:category_detail", kwargs={"slug": category.slug}))
-        for category in Category.objects.all()
+        for category in Category.objects.filter(resources__status="published").distinct()
     }
     expected |= {
         absolute(reverse("catalog:group_detail", kwargs={"slug": group.slug}))
@@ -101,6 +101,8 @@ def test_sitemap_lists_every_public_page_and_nothing_else(client):
     assert absolute(draft.get_absolute_url()) not in locations
     assert absolute(archived.get_absolute_url()) not in locations
     assert absolute("/tags/draft-only/") not in locations
+    # The draft's and the archived work's own categories hold nothing published.
+    assert absolute(f"/categories/{draft.category.slug}/") not in locations
 
 
 FEEDS = [

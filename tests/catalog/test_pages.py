@@ -107,3 +107,22 @@ def test_favicon_at_the_root_leads_to_the_site_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].startswith("/static/img/favicon.")
+
+
+def test_category_without_a_published_resource_never_shows(client):
+    from catalog.models import Category
+
+    listed = ResourceFactory(category__name="Tools", category__slug="tools")
+    drafts_only = ResourceFactory(
+        status="draft", category__name="Imported Drafts", category__slug="imported-drafts"
+    ).category
+    Category.objects.create(name="Empty Section", slug="empty-section", order=9)
+    pages = [
+        client.get(path).content.decode()
+        for path in ("/", "/resources/", "/stats/", "/api/categories/", "/sitemap.xml")
+    ]
+    assert all("Imported Drafts" not in page and "imported-drafts" not in page for page in pages)
+    assert all("Empty Section" not in page for page in pages)
+    assert "Tools" in pages[0] and listed.category.slug in pages[3]
+    assert client.get(f"/categories/{drafts_only.slug}/").status_code == 404
+    assert client.get("/categories/empty-section/").status_code == 404

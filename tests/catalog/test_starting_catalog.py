@@ -425,3 +425,38 @@ def test_catalog_load_on_an_older_catalog_adds_the_new_rows_and_keeps_edits(tmp_
         .resources.filter(title__startswith="Scaling Monosemanticity")
         .exists()
     )
+
+
+def test_loader_reads_authors_as_a_list_an_added_date_and_links(tmp_path):
+    path = tmp_path / "catalog.toml"
+    path.write_text(
+        """
+[[categories]]
+slug = "papers"
+name = "Papers"
+order = 1
+
+[[resources]]
+title = "A paper with a list of authors"
+url = "https://arxiv.org/abs/2501.00002"
+category = "papers"
+description = "Described in our own words."
+tags = ["circuits"]
+authors = ["Ada Lovelace", "Alan Turing"]
+added = 2025-03-01
+links = [{ label = "Code", url = "https://github.com/example/paper" }]
+""",
+        encoding="utf-8",
+    )
+    report = catalog_load(path=path)
+
+    resource = Resource.objects.get()
+    assert report.counts["resources"]["created"] == 1
+    assert resource.authors == "Ada Lovelace, Alan Turing"
+    assert resource.created_at.date().isoformat() == "2025-03-01"
+    assert resource.published_at.date().isoformat() == "2025-03-01"
+    assert list(resource.links.values_list("label", "url")) == [
+        ("Code", "https://github.com/example/paper")
+    ]
+    assert list(resource.tags.names()) == ["circuits"]
+    assert not catalog_load(path=path).changed_anything  # a second load changes nothing

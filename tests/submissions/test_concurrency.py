@@ -32,7 +32,7 @@ def test_concurrent_approvals_create_one_resource_and_refuse_the_others():
         client.force_login(UserFactory(moderator=True))
         clients.append(client)
     url = reverse("admin:submissions_submission_changelist")
-    form = {"action": "approve", "_selected_action": [submission.pk], "index": 0}
+    form = {"action": "approve", "_selected_action": [submission.pk], "index": 0, "apply": 1}
     start = threading.Barrier(CLICKS)
     responses, errors = [None] * CLICKS, []
 
@@ -78,7 +78,12 @@ def test_concurrent_approvals_of_same_titled_proposals_each_get_a_slug():
     def approve(number):
         try:
             start.wait(timeout=30)
-            form = {"action": "approve", "_selected_action": [proposals[number].pk], "index": 0}
+            form = {
+                "action": "approve",
+                "_selected_action": [proposals[number].pk],
+                "index": 0,
+                "apply": 1,
+            }
             responses[number] = clients[number].post(url, form, follow=True)
         except Exception as error:  # any exception at all is the failure under test
             errors.append(error)

@@ -109,22 +109,86 @@ def test_submit_of_a_listed_work_links_to_it_instead(user_client, papers):
 
 
 def test_submit_of_a_work_already_proposed_says_so(user_client, papers):
-    SubmissionFactory(url="https://arxiv.org/abs/2403.19647")
-    response = user_client.post(reverse("submissions:create"), proposal(papers))
-    assert "already been proposed and is waiting for review" in response.content.decode()
+    SubmissionFactory(url="https://arxiv.org/abs/2403.19647", title="The earlier proposal")
+    page = user_client.post(reverse("submissions:create"), proposal(papers)).content.decode()
+    assert "already been proposed as “The earlier proposal”" in page
+    assert 'href="https://arxiv.org/abs/2403.19647"' in page  # named with its link
     assert Submission.objects.count() == 1
 
 
-def test_submit_past_the_daily_limit_explains_and_keeps_the_form(
+def test_submit_page_shows_the_remaining_quota_above_the_form(user_client, user, settings):
+    settings.SUBMISSIONS_DAILY_LIMIT, settings.SUBMISSIONS_PENDING_LIMIT = 3, 5
+    SubmissionFactory(submitter=user)
+    page = user_client.get(reverse("submissions:create")).content.decode()
+    assert "You can send 2 more proposals today (3 a day)" in page
+    assert "4 more waiting for review at once" in page
+    assert page.index('id="quota"') < page.index('name="url"')
+
+
+def test_submit_past_the_daily_limit_explains_and_offers_no_form(
     user_client, user, papers, settings
 ):
     settings.SUBMISSIONS_DAILY_LIMIT = 1
     SubmissionFactory(submitter=user, withdrawn=True)
-    response = user_client.post(reverse("submissions:create"), proposal(papers))
-    page = response.content.decode()
+    page = user_client.get(reverse("submissions:create")).content.decode()
     assert "You have sent 1 proposals in the last 24 hours" in page
-    assert 'value="Sparse Feature Circuits"' in page
+    assert 'name="url"' not in page
+    page = user_client.post(reverse("submissions:create"), proposal(papers)).content.decode()
+    assert "please come back tomorrow" in page
     assert Submission.objects.count() == 1
+
+
+def test_submit_past_the_pending_limit_offers_no_form(user_client, user, settings):
+    settings.SUBMISSIONS_PENDING_LIMIT = 1
+    SubmissionFactory(submitter=user)
+    page = user_client.get(reverse("submissions:create")).content.decode()
+    assert "You have 1 proposals waiting for review" in page
+    assert 'name="url"' not in page
+
+
+def test_propose_logged_out_explains_that_an_account_is_needed(client):
+    page = client.get(reverse("submissions:create")).content.decode()
+    assert "proposing a tool, paper, article or survey needs an account" in page
+    assert f'href="{reverse("signup")}?next=/submit/"' in page
+    assert 'name="url"' not in page
+
+
+def test_submit_with_venue_and_extra_links(user_client, papers):
+    data = proposal(papers, venue="ICLR 2024") | {
+        "links-TOTAL_FORMS": "2", "links-INITIAL_FORMS": "0",
+        "links-0-label": "OpenReview", "links-0-url": "https://openreview.net/forum?id=abc#top",
+        "links-1-label": "", "links-1-url": "",
+    }  # fmt: skip
+    user_client.post(reverse("submissions:create"), data)
+    submission = Submission.objects.get()
+    assert submission.venue == "ICLR 2024"
+    assert submission.extra_links == [["OpenReview", "https://openreview.net/forum?id=abc"]]
+
+
+def test_submit_extra_link_without_label_is_refused(user_client, papers):
+    data = proposal(papers) | {
+        "links-TOTAL_FORMS": "1", "links-INITIAL_FORMS": "0",
+        "links-0-label": "", "links-0-url": "https://openreview.net/forum?id=abc",
+    }  # fmt: skip
+    page = user_client.post(reverse("submissions:create"), data).content.decode()
+    assert "Say what the link is" in page
+    assert not Submission.objects.exists()
+
+
+def test_submit_stores_the_url_clean_and_logs_the_original(user_client, papers):
+    url = "https://www.example.org/post?utm_source=news&id=7#comments"
+    user_client.post(reverse("submissions:create"), proposal(papers, url=url))
+    submission = Submission.objects.get()
+    assert submission.url == "https://example.org/post?id=7"
+    assert submission.events.get().changes == {"url": [url, "https://example.org/post?id=7"]}
+
+
+def test_tag_field_offers_the_vocabulary_of_published_resources(user_client):
+    ResourceFactory(tags=["circuits"])
+    ResourceFactory(tags=["secret-draft-tag"], status="draft")
+    page = user_client.get(reverse("submissions:create")).content.decode()
+    assert '<option value="circuits">' in page
+    assert "secret-draft-tag" not in page
 
 
 def test_correction_form_starts_from_the_resource_as_published(user_client):
