@@ -21,7 +21,6 @@ import re
 
 from django.core.exceptions import ValidationError
 
-LINE_BREAKS = "\r\n\u2028\u2029"
 # Character-class ranges, in re syntax.
 _CONTROLS_BUT_TAB_AND_LF = "\x00-\x08\x0b-\x1f\x7f-\x9f"
 _SURROGATES = "\ud800-\udfff"  # only a wrong decoding leaves one alone in a str
