@@ -248,7 +248,7 @@ def test_unconfirmed_account_cannot_propose_and_is_offered_the_link_again(client
 PROVIDERS_PAGE = """
 from django.test import Client
 page = Client().get("/accounts/login/").content.decode()
-print("GitHub</button>" in page, "/accounts/github/login/" in page, "/accounts/orcid/login/" in page)
+print("GitHub</button>" in page, "/accounts/github/" in page, "/accounts/orcid/" in page)
 """
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
