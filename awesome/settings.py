@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "axes",
     "catalog",
     "submissions",
+    "library",
 ]
 
 MIDDLEWARE = [

@@ -14,8 +14,10 @@ urlpatterns = [
     path("admin/data-quality/", admin.site.admin_view(data_quality), name="admin_data_quality"),
     path("admin/", admin.site.urls),
     path("api/", include("catalog.api_urls")),
+    path("api/", include("library.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("accounts/", include("submissions.account_urls")),
     path("", include("submissions.urls")),
+    path("", include("library.urls")),
     path("", include("catalog.urls")),
 ]

@@ -18,11 +18,16 @@ SORT_CHOICES = [
     (SORT_YEAR, "Year, newest first"),
     (SORT_TITLE, "Title, A to Z"),
 ]
+# Most saved first: the count library.services keeps on library.Popularity, read
+# through a join (no count per row); a lag of the page cache's lifetime is accepted.
+SORT_POPULAR = "popular"
+SORT_CHOICES.append((SORT_POPULAR, "Most saved"))
 ORDERINGS = {
     SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
     SORT_TITLE: [Lower("title"), "id"],
     SORT_YEAR: [F("year").desc(nulls_last=True), Lower("title")],
     SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
+    SORT_POPULAR: [F("popularity__members").desc(nulls_last=True), F("created_at").desc(), "-id"],
 }
 
 
