@@ -288,9 +288,7 @@ def popularity_recount(*, resource_ids: Iterable[int]) -> None:
             .distinct()
             .count()
         )
-        Popularity.objects.update_or_create(
-            resource_id=resource_id, defaults={"members": members}
-        )
+        Popularity.objects.update_or_create(resource_id=resource_id, defaults={"members": members})
 
 
 # Follows and digests.
@@ -389,7 +387,9 @@ def digests_send(*, now: datetime | None = None) -> int:
             locked = DigestSubscription.objects.select_for_update().get(pk=subscription.pk)
             if locked.covered_until > now - period + DIGEST_SLACK:
                 continue  # another run sent it meanwhile
-            works = list(digest_works(user=subscription.user, since=locked.covered_until, until=now))
+            works = list(
+                digest_works(user=subscription.user, since=locked.covered_until, until=now)
+            )
             locked.covered_until = now
             if works and subscription.user.email:
                 locked.last_sent_at = now
@@ -426,9 +426,9 @@ def _send_digest(*, user, works, window) -> None:
         "unsubscribe_url": unsubscribe_url,
     }
     count = len(works)
-    subject = f"{settings.EMAIL_SUBJECT_PREFIX}{count} new work{'s' if count != 1 else ''} in what you follow"
+    subject = f"{count} new work{'s' if count != 1 else ''} in what you follow"
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
+        subject=settings.EMAIL_SUBJECT_PREFIX + subject,
         body=render_to_string("library/emails/digest.txt", context),
         to=[user.email],
         headers={

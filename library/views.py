@@ -7,6 +7,7 @@ shares them; works that left the catalog show only to the owner. Every change
 is a POST by the owner, through library.services.
 """
 
+import contextlib
 import json
 
 from django.contrib import messages
@@ -135,9 +136,11 @@ def list_edit(request, username, slug):
     reading_list = own_list(request, username, slug)
     form = ListForm(request.POST, instance=ReadingList.objects.get(pk=reading_list.pk))
     if not form.is_valid():
-        messages.error(request, "The list was not changed: " + " ".join(
-            error for errors in form.errors.values() for error in errors
-        ))
+        messages.error(
+            request,
+            "The list was not changed: "
+            + " ".join(error for errors in form.errors.values() for error in errors),
+        )
         return redirect(reading_list)
     services.list_update(
         reading_list=reading_list,
@@ -354,9 +357,7 @@ def follow(request):
     else:
         services.follow_add(user=request.user, target_kind=kind, target=target)
         frequency = services.digest_subscription(user=request.user).get_frequency_display()
-        messages.success(
-            request, f"You follow “{target.name}”. Digest: {frequency.lower()}."
-        )
+        messages.success(request, f"You follow “{target.name}”. Digest: {frequency.lower()}.")
     return redirect(next_url(request, reverse("library:following")))
 
 
@@ -397,10 +398,9 @@ def unsubscribe(request, token):
         return render(request, "library/unsubscribe.html", {"invalid": True}, status=400)
     done = False
     if request.method == "POST":
-        try:
+        # An account deleted since the mail was sent gets nothing more anyway.
+        with contextlib.suppress(DigestSubscription.DoesNotExist):
             services.digest_unsubscribe(token=token)
-        except DigestSubscription.DoesNotExist:
-            pass  # the account is gone: nothing will be sent
         done = True
     return render(request, "library/unsubscribe.html", {"token": token, "done": done})
 

@@ -6,135 +6,325 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0005_resource_feed_index'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("catalog", "0005_resource_feed_index"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReadingPath',
+            name="ReadingPath",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('introduction', models.TextField(blank=True, help_text='Markdown; raw HTML is not rendered.')),
-                ('is_published', models.BooleanField(default=False, verbose_name='published')),
-                ('order', models.PositiveSmallIntegerField(default=0, help_text='Paths are listed by this number, smallest first.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                (
+                    "introduction",
+                    models.TextField(blank=True, help_text="Markdown; raw HTML is not rendered."),
+                ),
+                ("is_published", models.BooleanField(default=False, verbose_name="published")),
+                (
+                    "order",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Paths are listed by this number, smallest first."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['order', 'title'],
+                "ordering": ["order", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Popularity',
+            name="Popularity",
             fields=[
-                ('resource', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='popularity', serialize=False, to='catalog.resource')),
-                ('members', models.PositiveIntegerField(default=0)),
+                (
+                    "resource",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="popularity",
+                        serialize=False,
+                        to="catalog.resource",
+                    ),
+                ),
+                ("members", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'popularity',
-                'indexes': [models.Index(fields=['-members'], name='library_popularity_members')],
+                "verbose_name_plural": "popularity",
+                "indexes": [models.Index(fields=["-members"], name="library_popularity_members")],
             },
         ),
         migrations.CreateModel(
-            name='ReadingList',
+            name="ReadingList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=100)),
-                ('description', models.TextField(blank=True, max_length=1000)),
-                ('is_public', models.BooleanField(default=False, help_text='Anyone with the address can read a public list.', verbose_name='public')),
-                ('share_notes', models.BooleanField(default=False, help_text='Only on a public list: readers see your note under each work.', verbose_name='show my notes to readers')),
-                ('is_default', models.BooleanField(default=False, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reading_lists', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=100)),
+                ("description", models.TextField(blank=True, max_length=1000)),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Anyone with the address can read a public list.",
+                        verbose_name="public",
+                    ),
+                ),
+                (
+                    "share_notes",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only on a public list: readers see your note under each work.",
+                        verbose_name="show my notes to readers",
+                    ),
+                ),
+                ("is_default", models.BooleanField(default=False, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reading_lists",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_default', 'title', 'id'],
+                "ordering": ["-is_default", "title", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReadingPathStep',
+            name="ReadingPathStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('annotation', models.TextField(blank=True, help_text='Markdown: why read it, and what for.')),
-                ('path', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='library.readingpath')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "annotation",
+                    models.TextField(blank=True, help_text="Markdown: why read it, and what for."),
+                ),
+                (
+                    "path",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="library.readingpath",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SavedWork',
+            name="SavedWork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('is_read', models.BooleanField(default=False, verbose_name='read')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('reading_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='library.readinglist')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saves', to='catalog.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("is_read", models.BooleanField(default=False, verbose_name="read")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "reading_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="library.readinglist",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saves",
+                        to="catalog.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DigestSubscription',
+            name="DigestSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('frequency', models.CharField(choices=[('daily', 'Daily'), ('weekly', 'Weekly'), ('off', 'No mail')], default='weekly', max_length=10)),
-                ('covered_until', models.DateTimeField()),
-                ('last_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='digest', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("off", "No mail")],
+                        default="weekly",
+                        max_length=10,
+                    ),
+                ),
+                ("covered_until", models.DateTimeField()),
+                ("last_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digest",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('frequency__in', ['daily', 'weekly', 'off'])), name='library_digest_frequency_valid')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("frequency__in", ["daily", "weekly", "off"])),
+                        name="library_digest_frequency_valid",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Follow',
+            name="Follow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.category')),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.researchgroup')),
-                ('tag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='taggit.tag')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.category",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.researchgroup",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="taggit.tag",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follows",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('category__isnull', True), ('group__isnull', True), ('tag__isnull', False)), models.Q(('category__isnull', False), ('group__isnull', True), ('tag__isnull', True)), models.Q(('category__isnull', True), ('group__isnull', False), ('tag__isnull', True)), _connector='OR'), name='library_follow_exactly_one_target'), models.UniqueConstraint(fields=('user', 'tag'), name='library_follow_tag_once'), models.UniqueConstraint(fields=('user', 'category'), name='library_follow_category_once'), models.UniqueConstraint(fields=('user', 'group'), name='library_follow_group_once')],
+                "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("category__isnull", True),
+                                ("group__isnull", True),
+                                ("tag__isnull", False),
+                            ),
+                            models.Q(
+                                ("category__isnull", False),
+                                ("group__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("category__isnull", True),
+                                ("group__isnull", False),
+                                ("tag__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="library_follow_exactly_one_target",
+                    ),
+                    models.UniqueConstraint(fields=("user", "tag"), name="library_follow_tag_once"),
+                    models.UniqueConstraint(
+                        fields=("user", "category"), name="library_follow_category_once"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("user", "group"), name="library_follow_group_once"
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='readinglist',
-            constraint=models.UniqueConstraint(fields=('owner', 'slug'), name='library_list_unique_slug'),
+            model_name="readinglist",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "slug"), name="library_list_unique_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readinglist',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('owner',), name='library_list_one_default'),
+            model_name="readinglist",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("owner",),
+                name="library_list_one_default",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readingpathstep',
-            constraint=models.UniqueConstraint(fields=('path', 'resource'), name='library_step_once_per_path'),
+            model_name="readingpathstep",
+            constraint=models.UniqueConstraint(
+                fields=("path", "resource"), name="library_step_once_per_path"
+            ),
         ),
         migrations.AddIndex(
-            model_name='savedwork',
-            index=models.Index(fields=['resource'], name='library_saved_resource'),
+            model_name="savedwork",
+            index=models.Index(fields=["resource"], name="library_saved_resource"),
         ),
         migrations.AddConstraint(
-            model_name='savedwork',
-            constraint=models.UniqueConstraint(fields=('reading_list', 'resource'), name='library_savedwork_once_per_list'),
+            model_name="savedwork",
+            constraint=models.UniqueConstraint(
+                fields=("reading_list", "resource"), name="library_savedwork_once_per_list"
+            ),
         ),
     ]

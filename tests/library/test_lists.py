@@ -111,7 +111,8 @@ def test_popularity_shows_on_the_work_and_in_the_list(client, owner, other, work
     services.work_save(user=owner, resource=works["ioi"])
     services.work_save(user=other, resource=works["ioi"])
     assert "Saved by 2 members." in client.get(works["ioi"].get_absolute_url()).content.decode()
-    assert "Nobody has saved it yet." in client.get(works["sae"].get_absolute_url()).content.decode()
+    unsaved = client.get(works["sae"].get_absolute_url()).content.decode()
+    assert "Nobody has saved it yet." in unsaved
     listing = client.get("/resources/").content.decode()
     assert "saved by 2" in listing
 
@@ -129,7 +130,7 @@ def test_sort_popular_puts_the_most_saved_first(client, owner, other, works):
     assert "Withdrawn Secret Paper" not in titles
 
 
-# Who sees what: owner / other member / anonymous / staff × private, public, public with notes.
+# Who sees what: owner, other member, anonymous, staff; private, public, public with notes.
 
 ROLES = ["owner", "other", "anonymous", "staff"]
 MATRIX = {
@@ -241,7 +242,8 @@ def test_archived_work_leaks_nowhere_through_a_list(client, owner, other, works)
             assert "My private note on archived" not in body, url
     # The owner's exports hold only what is in the catalog too.
     client.force_login(owner)
-    assert "Withdrawn Secret Paper" not in client.get(list_url(reading_list, "export.bib")).content.decode()
+    own_export = client.get(list_url(reading_list, "export.bib")).content.decode()
+    assert "Withdrawn Secret Paper" not in own_export
 
 
 def test_list_exports_parse_and_follow_the_members_order(client, owner, works):
@@ -254,7 +256,8 @@ def test_list_exports_parse_and_follow_the_members_order(client, owner, works):
         "{Interpretability in the Wild}",
         "{Towards Monosemanticity}",
     ]  # the tool has no citation, as on its page
-    assert [entry.key for entry in library.entries] == ["wang2022interpretability", "bricken2023towards"]
+    keys = [entry.key for entry in library.entries]
+    assert keys == ["wang2022interpretability", "bricken2023towards"]
     records = rispy.loads(client.get(list_url(reading_list, "export.ris")).content.decode())
     assert [record["title"] for record in records] == [
         "Interpretability in the Wild",
@@ -301,7 +304,9 @@ def test_owner_makes_a_list_public_and_writes_notes(client, owner, works):
         list_url(reading_list, "edit/"),
         {"title": "SAE reading", "description": "For a student.", "is_public": "on"},
     )
-    client.post(reverse("library:entry_edit", args=[entry.pk]), {"note": "Read §3", "is_read": "on"})
+    client.post(
+        reverse("library:entry_edit", args=[entry.pk]), {"note": "Read §3", "is_read": "on"}
+    )
     reading_list.refresh_from_db()
     entry.refresh_from_db()
     assert reading_list.is_public and not reading_list.share_notes
@@ -319,3 +324,25 @@ def test_notes_are_escaped(client, owner, works):
     page = client.get(list_url(reading_list)).content.decode()
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_api_list_turned_private_is_gone_at_once_despite_the_page_cache(client, owner, works):
+    reading_list = make_list(owner, works, public=True)
+    url = f"/api/lists/owner/{reading_list.slug}/"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert "no-store" in first["Cache-Control"]
+    assert [item["resource"]["slug"] for item in first.json()["results"]] == [
+        works["sae"].slug,
+        works["ioi"].slug,
+    ]
+    assert client.get(url).get("X-Cache") != "hit"
+    services.list_update(
+        reading_list=reading_list,
+        user=owner,
+        title=reading_list.title,
+        description="",
+        is_public=False,
+        share_notes=False,
+    )
+    assert client.get(url).status_code == 404
