@@ -17,10 +17,10 @@ from catalog.models import Resource
 from library.models import ReadingList, ReadingPath, ReadingPathStep, SavedWork
 
 
-def published_works(queryset, prefix: str):
+def published_works(queryset):
     """Only entries whose work is published, each with everything the serialiser reads."""
     return queryset.filter(resource__status=Resource.Status.PUBLISHED).prefetch_related(
-        Prefetch(f"{prefix}resource", queryset=with_everything(Resource.objects.all()))
+        Prefetch("resource", queryset=with_everything(Resource.objects.all()))
     )
 
 
@@ -37,7 +37,7 @@ def list_detail(request, username, slug):
     if reading_list is None:
         return api_response({"detail": "No public list has this address."}, 404)
     entries = published_works(
-        SavedWork.objects.filter(reading_list=reading_list).order_by("position", "id"), ""
+        SavedWork.objects.filter(reading_list=reading_list).order_by("position", "id")
     )
     return api_response(
         {
@@ -86,9 +86,7 @@ def path_detail(request, slug):
     path = ReadingPath.objects.published().filter(slug=slug).first()
     if path is None:
         return api_response({"detail": f"No published reading path has the slug “{slug}”."}, 404)
-    steps = published_works(
-        ReadingPathStep.objects.filter(path=path).order_by("position", "id"), ""
-    )
+    steps = published_works(ReadingPathStep.objects.filter(path=path).order_by("position", "id"))
     return api_response(
         path_data(request, path)
         | {

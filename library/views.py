@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,14 +86,11 @@ def shown_entries(reading_list: ReadingList, user):
 @require_GET
 def my_lists(request):
     """The member's own lists. Members only."""
-    lists = ReadingList.objects.for_user(request.user).select_related("owner")
-    counts = {}
-    for reading_list_id in SavedWork.objects.filter(reading_list__owner=request.user).values_list(
-        "reading_list_id", flat=True
-    ):
-        counts[reading_list_id] = counts.get(reading_list_id, 0) + 1
-    for reading_list in lists:
-        reading_list.entry_count = counts.get(reading_list.pk, 0)
+    lists = (
+        ReadingList.objects.for_user(request.user)
+        .select_related("owner")
+        .annotate(entry_count=Count("entries"))
+    )
     return render(
         request, "library/my_lists.html", {"lists": lists, "new_list_form": NewListForm()}
     )
@@ -165,7 +163,7 @@ def list_delete(request, username, slug):
     return redirect("library:mine")
 
 
-def export_response(request, username, slug, write, content_type, extension):
+def export_response(request, username, slug, extension):
     reading_list = visible_list(request, username, slug)
     resources = [
         entry.resource
@@ -176,13 +174,14 @@ def export_response(request, username, slug, write, content_type, extension):
     ]
     keys = cached_for_version("citation-keys", catalog_citation_keys)
     if extension == "bib":
+        content_type = BIBTEX_TYPE
         header = [
             f"{len(resources)} paper(s) and survey(s) from the reading list “{reading_list.title}”",
             request.build_absolute_uri(reading_list.get_absolute_url()),
         ]
         text = bibtex_file(resources, keys, header)
     else:
-        text = ris_file(resources, keys)
+        content_type, text = RIS_TYPE, ris_file(resources, keys)
     response = HttpResponse(text, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{reading_list.slug}.{extension}"'
     return response
@@ -191,13 +190,13 @@ def export_response(request, username, slug, write, content_type, extension):
 @require_GET
 def list_bibtex(request, username, slug):
     """BibTeX of the papers and surveys in a list the visitor may read."""
-    return export_response(request, username, slug, bibtex_file, BIBTEX_TYPE, "bib")
+    return export_response(request, username, slug, "bib")
 
 
 @require_GET
 def list_ris(request, username, slug):
     """RIS of the papers and surveys in a list the visitor may read."""
-    return export_response(request, username, slug, ris_file, RIS_TYPE, "ris")
+    return export_response(request, username, slug, "ris")
 
 
 # Saving.

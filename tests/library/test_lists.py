@@ -346,3 +346,13 @@ def test_api_list_turned_private_is_gone_at_once_despite_the_page_cache(client, 
         share_notes=False,
     )
     assert client.get(url).status_code == 404
+
+
+def test_a_hostile_list_title_cannot_add_bibtex_entries(client, owner, works):
+    reading_list = make_list(owner, works, public=True, names=("sae",))
+    reading_list.title = "Mine\n@misc{injected, title={x}}"
+    reading_list.save()
+    library = bibtexparser.parse_string(
+        client.get(list_url(reading_list, "export.bib")).content.decode()
+    )
+    assert [entry.key for entry in library.entries] == ["bricken2023towards"]
