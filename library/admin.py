@@ -4,6 +4,7 @@ theirs alone and have no admin pages.
 """
 
 from django.contrib import admin
+from django.db.models import Count
 
 from library.models import ReadingPath, ReadingPathStep
 
@@ -25,6 +26,9 @@ class ReadingPathAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ReadingPathStepInline]
 
-    @admin.display(description="works")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(work_count=Count("steps"))
+
+    @admin.display(description="works", ordering="work_count")
     def step_count(self, path):
-        return path.steps.count()
+        return path.work_count
