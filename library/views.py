@@ -90,6 +90,7 @@ def my_lists(request):
         ReadingList.objects.for_user(request.user)
         .select_related("owner")
         .annotate(entry_count=Count("entries"))
+        .order_by("-is_default", "title", "id")  # Meta.ordering is dropped when grouping
     )
     return render(
         request, "library/my_lists.html", {"lists": lists, "new_list_form": NewListForm()}

@@ -356,3 +356,16 @@ def test_a_hostile_list_title_cannot_add_bibtex_entries(client, owner, works):
         client.get(list_url(reading_list, "export.bib")).content.decode()
     )
     assert [entry.key for entry in library.entries] == ["bricken2023towards"]
+
+
+def test_my_lists_puts_saved_first_with_counts(client, owner, works):
+    services.list_create(owner=owner, title="Another list")
+    make_list(owner, works, names=("sae", "ioi"))
+    services.work_save(user=owner, resource=works["lens"])
+    client.force_login(owner)
+    lists = client.get("/lists/").context["lists"]
+    assert [(item.title, item.entry_count) for item in lists] == [
+        ("Saved", 1),
+        ("Another list", 0),
+        ("SAE reading", 2),
+    ]
