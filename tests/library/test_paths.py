@@ -106,3 +106,18 @@ def test_admin_edits_a_path_with_ordered_steps(staff_client, works):
     path = ReadingPath.objects.get(slug="circuits")
     assert [step.annotation for step in path.steps.all()] == ["First", "Second"]
     assert staff_client.get("/admin/library/readingpath/").status_code == 200
+
+
+def test_paths_api_is_cached_and_an_edit_shows_at_once(path):
+    anonymous = Client()
+    assert anonymous.get("/api/paths/")["X-Cache"] == "miss"
+    assert anonymous.get("/api/paths/")["X-Cache"] == "hit"
+    path.steps.filter(resource__title="Logit Lens").delete()
+    response = anonymous.get(f"/api/paths/{path.slug}/")
+    assert [step["resource"]["title"] for step in response.json()["results"]] == [
+        "Towards Monosemanticity"
+    ]
+    path.title = "Renamed and unpublished"
+    path.is_published = False
+    path.save()
+    assert anonymous.get("/api/paths/").json()["count"] == 0
