@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "catalog",
     "submissions",
+    "library",
 ]
 
 MIDDLEWARE = [

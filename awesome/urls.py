@@ -19,8 +19,10 @@ urlpatterns = [
     # The one API address that asks another server, for logged-in accounts (submissions).
     path("api/lookup/", lookup_views.api_lookup, name="api_lookup"),
     path("api/", include("catalog.api_urls")),
+    path("api/", include("library.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("accounts/", include("accounts.urls")),
     path("", include("submissions.urls")),
+    path("", include("library.urls")),
     path("", include("catalog.urls")),
 ]

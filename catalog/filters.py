@@ -21,6 +21,10 @@ SORT_CHOICES = [
     (SORT_TITLE, "Title, A to Z"),
     (SORT_STARS, "GitHub stars, most first"),
 ]
+# Most saved first: the count library.services keeps on library.Popularity, read
+# through a join (no count per row); a lag of the page cache's lifetime is accepted.
+SORT_POPULAR = "popular"
+SORT_CHOICES.append((SORT_POPULAR, "Most saved"))
 ORDERINGS = {
     SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
     SORT_TITLE: [Lower("title"), "id"],
@@ -28,6 +32,7 @@ ORDERINGS = {
     SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
     # Works without a known repository come last, in title order.
     SORT_STARS: [F("repository__stars").desc(nulls_last=True), Lower("title"), "id"],
+    SORT_POPULAR: [F("popularity__members").desc(nulls_last=True), F("created_at").desc(), "-id"],
 }
 
 

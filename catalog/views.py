@@ -180,7 +180,9 @@ def resource_list(request):
     facets = facets_for(request)
     filterset, notices, kept = filtered_resources(request.GET, facets)
     page = paginate(
-        request, filterset.qs.select_related("category", "repository").prefetch_related("tags")
+        request,
+        # "popularity": how many members saved each work, read with the page (library app).
+        filterset.qs.select_related("category", "repository", "popularity").prefetch_related("tags"),
     )
     data = filterset.form.cleaned_data
     if notice := page_notice(request.GET.get("page"), page):
@@ -226,7 +228,11 @@ def resource_list(request):
 def resource_detail(request, slug):
     """One published resource; drafts and archived resources are a 404. Public."""
     resource = get_object_or_404(
-        Resource.objects.published().with_related().prefetch_related("links"), slug=slug
+        Resource.objects.published()
+        .with_related()
+        .select_related("popularity")  # how many members saved it (library app)
+        .prefetch_related("links"),
+        slug=slug,
     )
     tag_ids = [tag.pk for tag in resource.tags.all()]
     # The most expensive query of the page, and the same until the catalog changes.

@@ -415,7 +415,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         approvals = self.past_approvals(submission)
         return format_html(
             "{}<br><small>account {} old · {} past approval{}</small>",
-            submission.submitter,
+            submission.submitter or "(deleted account)",
             self.account_age(submission),
             approvals,
             "" if approvals == 1 else "s",
@@ -450,6 +450,8 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="account age", ordering="submitter__date_joined")
     def account_age(self, submission):
+        if submission.submitter is None:
+            return "deleted account"
         return timesince(submission.submitter.date_joined, depth=1)
 
     @admin.display(description="past approvals", ordering="submitter_approvals")

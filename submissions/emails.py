@@ -25,7 +25,7 @@ def send_decision(*, event_id: int) -> bool:
         "submission__submitter", "submission__resource"
     ).get(pk=event_id)
     submission = event.submission
-    recipient = submission.submitter.email
+    recipient = submission.submitter.email if submission.submitter else ""
     if not recipient:
         logger.info("Proposal %s decided; its submitter has no email address.", submission.pk)
         return False

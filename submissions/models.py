@@ -59,8 +59,10 @@ class Submission(models.Model):
     state = models.CharField(max_length=20, choices=State, default=State.PENDING, db_index=True)
     submitter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        # Accounts with proposals are deactivated, not deleted, so the review history stays whole.
-        on_delete=models.PROTECT,
+        # A deleted account's proposals stay, without its name: approved works stay
+        # in the catalog and the review history stays whole.
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="submissions",
     )
     resource = models.ForeignKey(
@@ -244,7 +246,10 @@ class SubmissionEvent(models.Model):
         EDITED = "edited", "Edited by a moderator"
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Null once the account that acted is deleted: the entry stays, without its name.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     action = models.CharField(max_length=20, choices=Action)
     from_state = models.CharField(max_length=20, choices=Submission.State, blank=True)
     to_state = models.CharField(max_length=20, choices=Submission.State)
@@ -265,7 +270,8 @@ class SubmissionEvent(models.Model):
         verbose_name_plural = "review log"
 
     def __str__(self):
-        return f"{self.get_action_display()} by {self.actor} on {self.created_at:%Y-%m-%d %H:%M}"
+        actor = self.actor or "a deleted account"
+        return f"{self.get_action_display()} by {actor} on {self.created_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
