@@ -182,7 +182,9 @@ def resource_list(request):
     page = paginate(
         request,
         # "popularity": how many members saved each work, read with the page (library app).
-        filterset.qs.select_related("category", "repository", "popularity").prefetch_related("tags"),
+        filterset.qs.select_related("category", "repository", "popularity").prefetch_related(
+            "tags"
+        ),
     )
     data = filterset.form.cleaned_data
     if notice := page_notice(request.GET.get("page"), page):

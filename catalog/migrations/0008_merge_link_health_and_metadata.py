@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0006_link_check_runs_and_exceptions'),
-        ('catalog', '0007_canonical_keys_for_repositories_and_arxiv_dois'),
+        ("catalog", "0006_link_check_runs_and_exceptions"),
+        ("catalog", "0007_canonical_keys_for_repositories_and_arxiv_dois"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0003_canonical_keys_for_repositories_and_arxiv_dois'),
-        ('submissions', '0003_proposal_venue_links_and_edits'),
+        ("submissions", "0003_canonical_keys_for_repositories_and_arxiv_dois"),
+        ("submissions", "0003_proposal_venue_links_and_edits"),
     ]
 
-    operations = [
-    ]
+    operations = []
