@@ -730,9 +730,14 @@ class SubmissionEventAdmin(admin.ModelAdmin):
         "from_state",
         "to_state",
         "note",
+        "diff",
         "created_at",
     ]
     date_hierarchy = "created_at"
+
+    @admin.display(description="changes")
+    def diff(self, event):
+        return changes_table(event.changes, "before", "after") if event.changes else "—"
 
     def has_add_permission(self, request):
         return False

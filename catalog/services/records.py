@@ -131,6 +131,8 @@ class ResourceUpsert:
         """The resource ``record`` describes, matched by any of its links, if it exists."""
         for key in record.keys:
             if self.preloaded:
+                if key in self.keys and self.keys[key] is None:
+                    self.flush()  # taken by a resource of this load not written yet
                 pk = self.keys.get(key)
             else:
                 pk = (

@@ -32,7 +32,7 @@ def reader():
 def log_in(page, live_url, username, password=TEST_PASSWORD):
     """Sign in through the site's login page (the one place to adapt if accounts change)."""
     page.goto(f"{live_url}/accounts/login/")
-    page.fill("#id_username", username)
+    page.fill("#id_login", username)
     page.fill("#id_password", password)
     page.locator("main").get_by_role("button", name="Log in").click()
     page.wait_for_load_state()

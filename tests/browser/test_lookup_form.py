@@ -112,7 +112,7 @@ def catalog():
 
 def log_in(page, site):
     page.goto(f"{site}/accounts/login/")
-    page.fill("#id_username", "proposer")
+    page.fill("#id_login", "proposer")
     page.fill("#id_password", TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/proposals/")

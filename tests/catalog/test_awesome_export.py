@@ -29,7 +29,8 @@ def items(readme):
 def import_readme(tmp_path, text, **options):
     path = tmp_path / "README.md"
     path.write_text(text, encoding="utf-8")
-    return awesome_import(path=path, **options)
+    # Into an emptied catalog: its sections become categories again.
+    return awesome_import(path=path, **{"create_categories": True} | options)
 
 
 def test_export_writes_the_upstream_layout_in_category_order():

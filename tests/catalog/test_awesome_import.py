@@ -479,3 +479,14 @@ def test_report_names_every_created_and_updated_item(tmp_path):
     report = import_text(tmp_path, UPSTREAM_STYLE, groups_section="Groups", update=True)
     assert "updated:\n  resource “First Tool” (line 14)" in str(report)
     assert "Second Tool" not in str(report)  # left alone: counted, not named
+
+
+def test_items_sharing_an_extra_link_within_one_file_make_one_resource(tmp_path):
+    text = (
+        "# L\n\n## Papers\n\n"
+        "- [One](https://example.org/one) - First, [code](https://github.com/o/shared).\n"
+        "- [Two](https://github.com/o/shared) - The code itself.\n"
+    )
+    report = import_text(tmp_path, text)
+    assert Resource.objects.count() == 1
+    assert len(report.duplicates) == 1

@@ -149,7 +149,7 @@ def test_submit_past_the_pending_limit_offers_no_form(user_client, user, setting
 def test_propose_logged_out_explains_that_an_account_is_needed(client):
     page = client.get(reverse("submissions:create")).content.decode()
     assert "proposing a tool, paper, article or survey needs an account" in page
-    assert f'href="{reverse("signup")}?next=/submit/"' in page
+    assert f'href="{reverse("account_signup")}?next=/submit/"' in page
     assert 'name="url"' not in page
 
 
