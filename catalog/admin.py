@@ -97,10 +97,19 @@ class SourceFactsInline(admin.StackedInline):
     max_num = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        # Shown, never part of what the page posts back: its facts are not edited.
+        if request.method not in ("GET", "HEAD"):
+            return False
+        return super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
