@@ -83,8 +83,9 @@ def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> 
     Load the catalog file at ``path`` in one transaction.
 
     New categories, groups and resources are created (resources published);
-    existing ones, matched by slug or by canonical URL, are rewritten from the
-    file only when ``update`` is true. Raises CatalogFileError, having changed
+    existing ones, matched by slug or by canonical URL (a resource's own, or a
+    former address it keeps as an extra link), are rewritten from the file
+    only when ``update`` is true. Raises CatalogFileError, having changed
     nothing, when any entry is invalid.
     """
     data = _read(path)

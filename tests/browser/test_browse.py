@@ -106,7 +106,7 @@ def test_filters_work_without_javascript(page_without_javascript, live_url, star
     page.get_by_role("link", name="Remove filter From 2023").click()
     page.wait_for_load_state()
     assert "year_min" not in query_of(page)
-    assert results_heading(page) == "3 resources"
+    assert results_heading(page) == "4 resources"
 
 
 def test_search_from_the_home_page(page, live_url, starting_catalog):
@@ -115,10 +115,7 @@ def test_search_from_the_home_page(page, live_url, starting_catalog):
     page.locator("#home-q").press("Enter")
     page.wait_for_url("**/resources/?q=sparse+autoencoder")
     titles = page.locator("#results .resource-item__title").all_inner_texts()
-    assert set(titles[:2]) == {
-        "Sparse Autoencoder",
-        "Sparse Autoencoders Find Highly Interpretable Features in Language Models",
-    }
+    assert all("sparse autoencoder" in title.lower() for title in titles[:5])
 
 
 PAGES = {
