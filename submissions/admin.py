@@ -398,17 +398,12 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="sent", ordering="created_at")
     def sent_by(self, submission):
-        approvals = self.past_approvals(submission)
-        return format_html(
-            '<span title="{}">{} ago</span> by {}<br><small>account {} old · {} past '
-            "approval{}</small>",
+        sent = format_html(
+            '<span title="{}">{} ago</span> by ',
             submission.created_at.isoformat(timespec="minutes"),
             timesince(submission.created_at, depth=1),
-            submission.submitter,
-            self.account_age(submission),
-            approvals,
-            "" if approvals == 1 else "s",
         )
+        return sent + self.submitted_by(submission)
 
     @admin.display(description="submitter", ordering="submitter__username")
     def submitted_by(self, submission):

@@ -47,7 +47,7 @@ def test_refresh_stores_stars_push_release_licence_for_the_catalogs_tools(
         item = by_url[tool.url]
         assert item["repository"]["stars"] is not None, tool.url
         assert item["maintenance"] in ("active", "unmaintained", "archived")
-    lens = by_url["https://github.com/neelnanda-io/TransformerLens"]
+    lens = by_url["https://github.com/TransformerLensOrg/TransformerLens"]
     assert lens["repository"] == {
         "full_name": "TransformerLensOrg/TransformerLens",
         "stars": 2874,
