@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import AccountName
 from accounts.names import RESERVED_NAMES, skeleton
+from accounts.tasks import send_account_mail
 from awesome.proxies import client_ip
 
 
@@ -80,8 +81,26 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's own templates name current_site, which is otherwise built from
         # the request's Host: here it is the configured site.
         site = SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
-        super().send_mail(
-            template_prefix,
-            email,
-            {**context, "current_site": site, "SITE_URL": settings.SITE_URL},
+        context = {
+            "email": email,
+            **context,
+            "current_site": site,
+            "SITE_URL": settings.SITE_URL,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        if message.content_subtype == "html":  # allauth found no text template
+            message.alternatives, message.body = [(message.body, "text/html")], ""
+        html = next(
+            (content for content, mimetype in getattr(message, "alternatives", [])
+             if mimetype == "text/html"),
+            "",
+        )  # fmt: skip
+        # Rendered here (the links need this request's keys), sent by the task worker;
+        # with the database backend the task waits for this request's transaction.
+        send_account_mail.enqueue(
+            subject=message.subject,
+            body=message.body,
+            from_email=message.from_email,
+            to=list(message.to),
+            html=html,
         )

@@ -285,6 +285,23 @@ def test_every_account_mail_links_to_site_url_whatever_the_host_header(client, u
         assert "31337" not in message.body and "127.0.0.1" not in message.body
 
 
+def test_account_mail_is_sent_by_the_task_worker_not_the_request(client, user, settings):
+    # A reset must not wait on the mail server: the request only queues the rendered mail.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import default_task_backend
+
+    response = client.post("/accounts/password_reset/", {"email": "ada@example.org"})
+
+    assert response.status_code == 302
+    assert mail.outbox == []
+    (queued,) = default_task_backend.results
+    assert queued.task.name == "send_account_mail"
+    queued.task.call(*queued.args, **queued.kwargs)  # what the worker does
+    (message,) = mail.outbox
+    assert message.to == ["ada@example.org"]
+    assert "/accounts/password/reset/key/" in message.body
+
+
 # Finding 10: unlimited sign-ups, no confirmed address, enumeration, look-alike names.
 
 
