@@ -39,7 +39,7 @@ def ascii_word(text: str) -> str:
 
 
 def author_names(resource) -> list[str]:
-    return [name.strip() for name in resource.authors.split(",") if name.strip()]
+    return resource.author_names()
 
 
 def citation_key(resource) -> str:
@@ -98,7 +98,8 @@ def catalog_citation_keys() -> dict[int, str]:
     works = (
         Resource.objects.published()
         .filter(category__slug__in=CITABLE_CATEGORIES)
-        .only("pk", "title", "authors", "year", "slug")
+        .only("pk", "title", "year", "slug")
+        .prefetch_related("authorships__author")
         .order_by("pk")
     )
     by_base: dict[str, list[int]] = {}

@@ -11,15 +11,19 @@ from catalog.search import search
 
 MAX_TAGS = 10
 
-SORT_NEWEST, SORT_TITLE, SORT_YEAR, SORT_RELEVANCE = "newest", "title", "year", "relevance"
+SORT_ADDED, SORT_NEWEST, SORT_TITLE, SORT_YEAR, SORT_RELEVANCE = (
+    "added", "newest", "title", "year", "relevance",
+)  # fmt: skip
+# What the sort menu offers; "year" is still understood (older links), as "newest".
 SORT_CHOICES = [
     (SORT_RELEVANCE, "Best match"),
-    (SORT_NEWEST, "Newest added"),
-    (SORT_YEAR, "Year, newest first"),
+    (SORT_ADDED, "Recently added"),
+    (SORT_NEWEST, "Newest first"),
     (SORT_TITLE, "Title, A to Z"),
 ]
 ORDERINGS = {
-    SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
+    SORT_ADDED: [F("created_at").desc(), F("id").desc()],
+    SORT_NEWEST: [F("year").desc(nulls_last=True), F("created_at").desc(), F("id").desc()],
     SORT_TITLE: [Lower("title"), "id"],
     SORT_YEAR: [F("year").desc(nulls_last=True), Lower("title")],
     SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
@@ -67,6 +71,21 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class SortFilter(django_filters.OrderingFilter):
+    """
+    ``?sort=``: one of the named orders (the first, if several are given).
+    It runs after every other filter, so that relevance exists when searching;
+    without a value the default order applies (best match when searching).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [*SORT_CHOICES, (SORT_YEAR, "Year, newest first")])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.order_by(*ORDERINGS[self.parent.sort_order])
+
+
 class ResourceFilter(django_filters.FilterSet):
     """
     The list page's filters. Category, group and tag values are checked against
@@ -91,9 +110,7 @@ class ResourceFilter(django_filters.FilterSet):
         min_value=EARLIEST_YEAR,
         max_value=LATEST_YEAR,
     )
-    sort = django_filters.ChoiceFilter(
-        method="filter_nothing", choices=SORT_CHOICES, label="Sort by"
-    )
+    sort = SortFilter(label="Sort by")  # declared last: it orders what the others kept
 
     def __init__(self, data=None, queryset=None, *, facets, **kwargs):
         self.facets = facets
@@ -117,25 +134,35 @@ class ResourceFilter(django_filters.FilterSet):
         )
         return queryset.filter(pk__in=members.values("resource_id"))
 
-    def filter_nothing(self, queryset, name, value):
-        return queryset  # ordering is applied once every filter has run
-
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*ORDERINGS[self.sort_order])
+        if not self.form.cleaned_data.get("sort"):  # the sort filter skips an empty value
+            queryset = queryset.order_by(*ORDERINGS[self.sort_order])
+        return queryset
+
+    def filtered_without(self, *names):
+        """
+        The queryset with every valid filter applied except ``names`` (and the
+        order): what a facet counts under the other active filters.
+        """
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name not in names and name != "sort":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
     @property
     def default_sort(self) -> str:
-        """Best match first when searching, newest first otherwise."""
+        """Best match first when searching, most recently added first otherwise."""
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        return SORT_RELEVANCE if data.get("q") else SORT_NEWEST
+        return SORT_RELEVANCE if data.get("q") else SORT_ADDED
 
     @property
     def sort_order(self) -> str:
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        sort = data.get("sort") or self.default_sort
+        sort = (data.get("sort") or [None])[0] or self.default_sort
         if sort == SORT_RELEVANCE and not data.get("q"):
-            return SORT_NEWEST
+            return SORT_ADDED
         return sort
 
     @property

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Resource, unique_slug
+from catalog.services.authors import resource_set_authors
 from catalog.services.common import validation_summary
 from submissions import emails, linkcheck
 from submissions.models import PROPOSED_FIELDS, Submission, SubmissionEvent, resource_values
@@ -317,7 +318,6 @@ def _resource_create(submission: Submission) -> Resource:
         description=submission.description,
         category=submission.category,
         year=submission.year,
-        authors=submission.authors,
         code_url=submission.code_url,
         status=Resource.Status.PUBLISHED,
     )
@@ -336,6 +336,7 @@ def _resource_create(submission: Submission) -> Resource:
             resource.slug = f"{unique_slug(submission.title, Resource)[:72]}-{secrets.token_hex(3)}"
     resource.tags.set(submission.tag_names)
     resource.groups.set(submission.groups.all())
+    resource_set_authors(resource, submission.authors)
     return resource
 
 
@@ -345,9 +346,11 @@ def _resource_correct(submission: Submission) -> None:
     resource = Resource.objects.select_for_update().get(pk=submission.resource_id)
     changed = submission.changed_fields()
     for name in changed:
-        if name not in ("tags", "groups"):
+        if name not in ("tags", "groups", "authors"):
             setattr(resource, name, getattr(submission, name))
     _validated(resource).save()
+    if "authors" in changed:
+        resource_set_authors(resource, submission.authors)
     if "tags" in changed:
         resource.tags.set(submission.tag_names, clear=True)
     if "groups" in changed:

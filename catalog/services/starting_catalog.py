@@ -17,6 +17,7 @@ from django.db import transaction
 
 from catalog.canonical import canonical_key
 from catalog.models import Category, ResearchGroup, Resource, unique_slug
+from catalog.services.authors import resource_set_authors, split_author_names
 from catalog.services.common import links_differ, validation_summary
 
 DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "starting_catalog.toml"
@@ -214,13 +215,13 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
     tag_names = sorted({name.strip().lower() for name in entry["tags"] if name.strip()})
     group_ids = {groups[slug].pk for slug in entry.get("groups", [])}
     links = _links(entry, "extra_links", where)
+    author_names = split_author_names(entry.get("authors", ""))
     values = {
         "title": entry["title"],
         "url": entry["url"],
         "description": entry["description"],
         "category": categories[entry["category"]],
         "year": entry.get("year"),
-        "authors": entry.get("authors", ""),
         "venue": entry.get("venue", ""),
         "code_url": entry.get("code_url", ""),
         "featured": entry.get("featured", False),
@@ -236,6 +237,7 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         _validated(resource, where).save()
         resource.tags.set(tag_names)
         resource.groups.set(group_ids)
+        resource_set_authors(resource, author_names)
         _replace_links(resource.links, links)
         report.count("resources", CREATED)
         return resource
@@ -255,6 +257,8 @@ def _sync_resource(entry, where, categories, groups, update, report) -> Resource
         changed = True
     if links_differ(resource.links, links):
         _replace_links(resource.links, links)
+        changed = True
+    if resource_set_authors(resource, author_names):
         changed = True
     report.count("resources", UPDATED if changed else UNCHANGED)
     return resource
