@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from catalog.models import EARLIEST_YEAR, LATEST_YEAR, Resource, TaggedResource
-from catalog.search import search
+from catalog.search import parse_query, search_filter, with_relevance
 
 MAX_TAGS = 10
 
@@ -74,8 +74,8 @@ class YearFilter(django_filters.NumberFilter):
 class SortFilter(django_filters.OrderingFilter):
     """
     ``?sort=``: one of the named orders (the first, if several are given).
-    It runs after every other filter, so that relevance exists when searching;
-    without a value the default order applies (best match when searching).
+    It runs after every other filter, even without a value (then the default
+    order applies: best match when searching, most recently added otherwise).
     """
 
     def __init__(self, *args, **kwargs):
@@ -83,7 +83,7 @@ class SortFilter(django_filters.OrderingFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
-        return qs.order_by(*ORDERINGS[self.parent.sort_order])
+        return self.parent.ordered(qs)
 
 
 class ResourceFilter(django_filters.FilterSet):
@@ -123,7 +123,20 @@ class ResourceFilter(django_filters.FilterSet):
         ]
 
     def filter_search(self, queryset, name, value):
-        return search(queryset, value)
+        return search_filter(queryset, self.parsed_query(value))
+
+    def parsed_query(self, text):
+        """The query read once per FilterSet (it looks up synonyms and the vocabulary)."""
+        if getattr(self, "_parsed", (None, None))[0] != text:
+            self._parsed = (text, parse_query(text, synonyms=self.facets.synonyms))
+        return self._parsed[1]
+
+    def ordered(self, queryset):
+        """``queryset`` in the chosen order; relevance is worked out only when it orders."""
+        sort = self.sort_order
+        if sort == SORT_RELEVANCE:
+            queryset = with_relevance(queryset, self.parsed_query(self.form.cleaned_data["q"]))
+        return queryset.order_by(*ORDERINGS[sort])
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_id=self.facets.categories_by_slug[value].pk)
@@ -133,12 +146,6 @@ class ResourceFilter(django_filters.FilterSet):
             researchgroup_id=self.facets.groups_by_slug[value].pk
         )
         return queryset.filter(pk__in=members.values("resource_id"))
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sort"):  # the sort filter skips an empty value
-            queryset = queryset.order_by(*ORDERINGS[self.sort_order])
-        return queryset
 
     def filtered_without(self, *names):
         """

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Value
+from django.db.models import Case, F, FloatField, Value, When
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "catalog_resource_fts"
@@ -72,20 +72,16 @@ class ParsedQuery:
 
 
 def synonym_groups() -> list[list[list[str]]]:
-    """The curators' synonyms, each group a list of terms as word lists; cached per version."""
-    from catalog.cache import cached_for_version
+    """The curators' synonyms, each group a list of terms as word lists (cached with the facets)."""
     from catalog.models import SearchSynonym
 
-    def build():
-        groups = []
-        for synonym in SearchSynonym.objects.all():
-            terms = [search_words(term) for term in synonym.term_list()]
-            terms = [term for term in terms if term]
-            if len(terms) > 1:
-                groups.append(terms)
-        return groups
-
-    return cached_for_version("search-synonyms", build)
+    groups = []
+    for synonym in SearchSynonym.objects.all():
+        terms = [search_words(term) for term in synonym.term_list()]
+        terms = [term for term in terms if term]
+        if len(terms) > 1:
+            groups.append(terms)
+    return groups
 
 
 def known_words(words) -> set[str]:
@@ -134,10 +130,13 @@ def similar_words(word: str) -> list[str]:
     return [candidate for score, candidate in scored if score >= SIMILARITY][:SIMILAR_WORDS]
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """Read ``text`` as units with their alternatives (see the module's docstring)."""
+def parse_query(text: str, synonyms=None) -> ParsedQuery:
+    """
+    Read ``text`` as units with their alternatives (see the module's docstring);
+    ``synonyms`` as ``synonym_groups`` gives them, read here when not given.
+    """
     words = search_words(text)
-    groups = synonym_groups()
+    groups = synonym_groups() if synonyms is None else synonyms
     joined_pairs = [a + b for a, b in pairwise(words)]
     splits = {
         word: [(word[:cut], word[cut:]) for cut in range(3, len(word) - 2)]
@@ -183,16 +182,18 @@ def parse_query(text: str) -> ParsedQuery:
     return parsed
 
 
-def postgresql_tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
-    """A tsquery expression (SQL) and its parameters: units AND-ed, alternatives OR-ed."""
-    units, params = [], []
+def postgresql_query(parsed: ParsedQuery):
+    """A ``SearchQuery``: units AND-ed, each unit's alternatives OR-ed."""
+    from django.contrib.postgres.search import SearchQuery
+
+    query = None
     for unit in parsed.units:
-        parts = []
+        alternatives = None
         for alternative in unit:
-            parts.append("plainto_tsquery('english', %s)")
-            params.append(" ".join(alternative))
-        units.append("(" + " || ".join(parts) + ")")
-    return "(" + " && ".join(units) + ")", params
+            one = SearchQuery(" ".join(alternative), config="english", search_type="plain")
+            alternatives = one if alternatives is None else alternatives | one
+        query = alternatives if query is None else query & alternatives
+    return query
 
 
 def fts5_match(parsed: ParsedQuery) -> str:
@@ -206,35 +207,39 @@ def fts5_match(parsed: ParsedQuery) -> str:
     return " AND ".join(units)
 
 
-def search(queryset, text: str):
+def search_filter(queryset, parsed: ParsedQuery):
     """
-    ``queryset`` narrowed to resources matching ``text``, annotated with a
-    ``relevance`` where higher is better. A query with no words matches nothing.
+    ``queryset`` narrowed to the resources matching ``parsed``. Written without
+    naming the resource table, so that it works inside subqueries (facet counts).
     """
-    parsed = parse_query(text)
     if not parsed.units:
-        return queryset.none().annotate(relevance=Value(0.0, FloatField()))
+        return queryset.none()
     if is_postgresql():
-        tsquery, params = postgresql_tsquery(parsed)
-        rank_sql = f"ts_rank(catalog_resource.search_vector, {tsquery})"
-        rank_params = list(params)
-        if parsed.fuzzy:
-            exact, exact_params = postgresql_tsquery(parsed.exact())
-            rank_sql += (
-                f" + CASE WHEN catalog_resource.search_vector @@ {exact}"
-                f" THEN {EXACT_BONUS} ELSE 0 END"
-            )
-            rank_params += exact_params
-        return (
-            queryset.alias(
-                matches=RawSQL(
-                    f"catalog_resource.search_vector @@ {tsquery}", params, BooleanField()
-                )
-            )
-            .filter(matches=True)
-            .annotate(relevance=RawSQL(rank_sql, rank_params, FloatField()))
+        return queryset.filter(search_vector=postgresql_query(parsed))
+    return queryset.filter(
+        pk__in=RawSQL(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts5_match(parsed)]
         )
-    # The FTS table is joined once, so the MATCH and bm25 run a single time per query.
+    )
+
+
+def with_relevance(queryset, parsed: ParsedQuery):
+    """``queryset`` annotated with the ``relevance`` of each resource to ``parsed``."""
+    if not parsed.units:
+        return queryset.annotate(relevance=Value(0.0, FloatField()))
+    if is_postgresql():
+        from django.contrib.postgres.search import SearchRank
+
+        relevance = SearchRank(F("search_vector"), postgresql_query(parsed))
+        if parsed.fuzzy:
+            relevance = relevance + Case(
+                When(search_vector=postgresql_query(parsed.exact()), then=Value(EXACT_BONUS)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        return queryset.annotate(relevance=relevance)
+    # The FTS table is joined once, so bm25 runs a single time per row; only the
+    # outermost query ranks, so naming the resource table is safe here.
     weights = ", ".join("%s" for _ in FTS_WEIGHTS)
     relevance = f"-bm25({FTS_TABLE}, {weights})"
     select_params = list(FTS_WEIGHTS)
@@ -251,6 +256,17 @@ def search(queryset, text: str):
         select={"relevance": relevance},
         select_params=select_params,
     )
+
+
+def search(queryset, text: str):
+    """
+    ``queryset`` narrowed to resources matching ``text``, annotated with a
+    ``relevance`` where higher is better. A query with no words matches nothing.
+    """
+    parsed = parse_query(text)
+    if not parsed.units:
+        return queryset.none().annotate(relevance=Value(0.0, FloatField()))
+    return with_relevance(search_filter(queryset, parsed), parsed)
 
 
 # What is indexed for each resource, as SQL over catalog_resource; {agg} is the

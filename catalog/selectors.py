@@ -284,10 +284,15 @@ def raw_facet_counts(query: ResourceQuery) -> dict:
 def home_sections(facets: Facets) -> dict:
     published = Resource.objects.published()
     return {
+        # Cards show title, category and year only.
         "featured": list(
-            listed(published.filter(featured=True)).order_by("-published_at", "-id")[:HOME_FEATURED]
+            published.filter(featured=True)
+            .select_related("category")
+            .order_by("-published_at", "-id")[:HOME_FEATURED]
         ),
-        "recent": list(listed(published).order_by("-created_at", "-id")[:HOME_RECENT]),
+        "recent": list(
+            published.select_related("category").order_by("-created_at", "-id")[:HOME_RECENT]
+        ),
         "categories": facets.categories,
         "resource_count": sum(category.resource_count for category in facets.categories),
         "top_tags": facets.tags[:HOME_TAGS],

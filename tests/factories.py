@@ -44,6 +44,14 @@ class ResourceFactory(DjangoModelFactory):
         if create and names:
             self.tags.set(names)
 
+    @factory.post_generation
+    def authors(self, create, names, **kwargs):
+        """Authors as a list of names, or as text ("A, B and C"), like the loaders take them."""
+        if create and names:
+            from catalog.services.authors import resource_set_authors
+
+            resource_set_authors(self, names)
+
 
 # Accounts and proposals.
 
