@@ -26,6 +26,8 @@ the signal handlers in ``catalog.signals`` call whenever a resource changes.
 """
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -331,6 +333,28 @@ def sqlite_index_sql() -> str:
     )
 
 
+# Resources whose indexing waits for the end of a bulk change (see ``indexing_deferred``).
+_deferred_ids: ContextVar[set | None] = ContextVar("deferred_index_ids", default=None)
+
+
+@contextmanager
+def indexing_deferred():
+    """
+    Index each resource changed inside the block once, when it ends, rather
+    than on every save, tag and author change: a bulk load saves many times.
+    """
+    if _deferred_ids.get() is not None:  # already deferred by an outer block
+        yield
+        return
+    token = _deferred_ids.set(set())
+    try:
+        yield
+        pending = _deferred_ids.get()
+    finally:
+        _deferred_ids.reset(token)
+    index_resources(pending)
+
+
 def index_resources(resource_ids=None) -> None:
     """
     Bring the search index and its vocabulary up to date for these resources,
@@ -340,6 +364,9 @@ def index_resources(resource_ids=None) -> None:
     if resource_ids is not None:
         resource_ids = [int(pk) for pk in resource_ids]
         if not resource_ids:
+            return
+        if (pending := _deferred_ids.get()) is not None:
+            pending.update(resource_ids)
             return
     with connection.cursor() as cursor:
         if resource_ids is None:

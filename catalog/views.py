@@ -128,7 +128,6 @@ def resource_list(request):
         "sort_order": filterset.sort_order,
         "default_sort": filterset.default_sort,
         "searching": bool(data.get("q")),
-        "filters_open": query.narrowed,
     }
     template = "catalog/resource_list.html"
     if wants_fragment(request):

@@ -42,9 +42,15 @@ def resource_set_authors(resource, names) -> bool:
     """
     if isinstance(names, str):
         names = split_author_names(names)
+    names = [" ".join(name.split())[:200] for name in names if name.strip()]
+    known = {
+        author.normalised_name: author
+        for author in Author.objects.filter(normalised_name__in=[normalised_name(n) for n in names])
+    }
     wanted = []
     for name in names:
-        author = author_for_name(name)
+        author = known.get(normalised_name(name)) or author_for_name(name)
+        known[author.normalised_name] = author
         if author.pk not in wanted:
             wanted.append(author.pk)
     current = list(

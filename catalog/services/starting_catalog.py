@@ -17,6 +17,7 @@ from django.db import transaction
 
 from catalog.canonical import canonical_key
 from catalog.models import Category, ResearchGroup, Resource, unique_slug
+from catalog.search import indexing_deferred
 from catalog.services.authors import resource_set_authors, split_author_names
 from catalog.services.common import links_differ, validation_summary
 
@@ -82,7 +83,7 @@ def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> 
     """
     data = _read(path)
     report = LoadReport()
-    with transaction.atomic():
+    with transaction.atomic(), indexing_deferred():
         categories = {
             entry["slug"]: _sync_category(entry, update, report)
             for entry in _entries(data, "categories", CATEGORY_SCHEMA)

@@ -25,13 +25,13 @@ document.addEventListener("htmx:configRequest", (event) => {
 });
 
 // Browse: the filters fold behind a button on phones, and are open beside the results on
-// wide screens. The fold starts closed in the page; wide screens open it here.
+// wide screens. The page sends them open (without JavaScript they stay so); phones fold them.
 const wideScreen = window.matchMedia("(min-width: 56rem)");
-function openFiltersWhenWide() {
+function foldFiltersOnPhones() {
   const fold = document.getElementById("filters-fold");
-  if (fold && wideScreen.matches) fold.open = true;
+  if (fold) fold.open = wideScreen.matches;
 }
-wideScreen.addEventListener("change", openFiltersWhenWide);
+wideScreen.addEventListener("change", foldFiltersOnPhones);
 
 // Browse: type to narrow the tag box; chosen tags always stay in view.
 function filterTags() {
@@ -48,8 +48,8 @@ function filterTags() {
   });
   document.getElementById("tag-filter-none").hidden = shown > 0;
 }
-function setUpBrowse() {
-  openFiltersWhenWide();
+function setUpBrowse(event) {
+  if (event.type === "DOMContentLoaded") foldFiltersOnPhones();
   const field = document.getElementById("tag-filter");
   if (field) {
     field.hidden = false;

@@ -251,7 +251,7 @@ def test_list_page_tells_how_many_tags_there_are_and_folds_filters(client, start
     html = client.get(LIST_URL).content.decode()
     tag_count = len(catalog_facets().tags)
     assert f"({tag_count};" in html
-    assert '<details class="filters-fold" id="filters-fold"' in html
+    assert '<details class="filters-fold" id="filters-fold" open>' in html
     assert 'id="tag-filter"' in html
 
 
