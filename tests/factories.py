@@ -128,7 +128,7 @@ class SubmissionFactory(DjangoModelFactory):
             category=factory.LazyAttribute(lambda o: o.resource.category),
             tags="",
             year=factory.LazyAttribute(lambda o: o.resource.year),
-            authors=factory.LazyAttribute(lambda o: o.resource.authors),
+            authors=factory.LazyAttribute(lambda o: ", ".join(o.resource.author_names())),
         )
         broken_link = factory.Trait(
             kind=Submission.Kind.BROKEN_LINK,
