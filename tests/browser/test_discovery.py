@@ -1,8 +1,11 @@
 """Home, list, search and author pages in a browser: accessible, fitting, filters folding."""
 
+import importlib
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from catalog.models import SearchSynonym
 from catalog.services.starting_catalog import catalog_load
 from tests.browser.conftest import assert_pages_fit, open_page
 
@@ -18,6 +21,10 @@ PAGES = {
 
 @pytest.fixture
 def starting_catalog():
+    # Transactional tests empty every table between tests, the migration's synonyms too.
+    seeded = importlib.import_module("catalog.migrations.0011_seed_search_synonyms").SYNONYMS
+    for terms in seeded:
+        SearchSynonym.objects.get_or_create(terms=terms)
     catalog_load()
 
 
@@ -40,6 +47,12 @@ def test_discovery_pages_fit_and_have_no_serious_violation(
         assert serious == [], name
     assert page.console_problems == []
     context.close()
+
+
+def test_search_for_an_abbreviation_lists_the_work(page, live_url, starting_catalog):
+    page.goto(f"{live_url}/resources/?q=SAE")
+    titles = page.locator("#results .resource-item__title").all_inner_texts()
+    assert "Sparse Autoencoders Find Highly Interpretable Features in Language Models" in titles[:3]
 
 
 def test_filters_fold_behind_one_button_on_a_phone(browser, live_url, starting_catalog):
