@@ -31,7 +31,10 @@ def authors_to_records(apps, schema_editor):
     by_name = {author.normalised_name: author for author in Author.objects.all()}
     slugs = set(Author.objects.values_list("slug", flat=True))
     rows = []
-    for resource in Resource.objects.exclude(authors_text="").only("pk", "authors_text"):
+    # In order of addition: the first spelling of a name met is the one kept.
+    for resource in (
+        Resource.objects.exclude(authors_text="").only("pk", "authors_text").order_by("pk")
+    ):
         seen = set()
         for name in split_names(resource.authors_text):
             name = name[:200]
