@@ -370,6 +370,9 @@ def index_resources(resource_ids=None) -> None:
             return
     with connection.cursor() as cursor:
         if resource_ids is None:
+            # Fresh statistics first: after a bulk load the planner would otherwise take
+            # the related tables for empty and scan them once per resource.
+            cursor.execute("ANALYZE")
             if is_postgresql():
                 cursor.execute(postgresql_index_sql())
             else:

@@ -197,10 +197,20 @@ def facet_counts(query: ResourceQuery, *, version: int | None = None) -> FacetCo
         if value not in (None, "")
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    counts = cached_for_version(
-        f"facet-counts:{digest}", lambda: raw_facet_counts(query), version=version
-    )
     facets = query.facets
+    if query.narrowed:
+        counts = cached_for_version(
+            f"facet-counts:{digest}", lambda: raw_facet_counts(query), version=version
+        )
+    else:  # the whole catalog: its cached counts, and the years'
+        counts = {
+            "tags": {tag.pk: tag.resource_count for tag in facets.tags},
+            "categories": {category.pk: category.resource_count for category in facets.categories},
+            "groups": {group.pk: group.resource_count for group in facets.groups},
+            "years": cached_for_version(
+                "facet-years", lambda: raw_facet_counts(query, only="years"), version=version
+            )["years"],
+        }
     tags = [
         FacetOption(tag.slug, tag.name, counts["tags"].get(tag.pk, 0), tag.slug in selected_tags)
         for tag in facets.tags
@@ -239,12 +249,21 @@ def facet_counts(query: ResourceQuery, *, version: int | None = None) -> FacetCo
     return FacetCounts(tags=tags, categories=categories, groups=groups, years=years)
 
 
-def raw_facet_counts(query: ResourceQuery) -> dict:
-    """Counts by primary key (tags, categories, groups) and by year; four queries."""
+def raw_facet_counts(query: ResourceQuery, only: str | None = None) -> dict:
+    """Counts by primary key (tags, categories, groups) and by year; four queries (or one)."""
     filterset = query.filterset
 
     def ids(*without):
         return filterset.filtered_without(*without).values("pk")
+
+    years = (
+        Resource.objects.filter(pk__in=ids("year_min", "year_max"), year__isnull=False)
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    if only == "years":
+        return {"years": {row["year"]: row["count"] for row in years}}
 
     tags = (
         TaggedResource.objects.filter(content_object_id__in=ids())
@@ -261,12 +280,6 @@ def raw_facet_counts(query: ResourceQuery) -> dict:
     groups = (
         Resource.groups.through.objects.filter(resource_id__in=ids("group"))
         .values("researchgroup_id")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    years = (
-        Resource.objects.filter(pk__in=ids("year_min", "year_max"), year__isnull=False)
-        .values("year")
         .annotate(count=Count("pk"))
         .order_by()
     )
