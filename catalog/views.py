@@ -99,6 +99,8 @@ def resource_list(request):
     query = resource_query(request.GET, facets=facets_for(request))
     data = query.data
     if data.get("q") and (work := identifier_match(data["q"])):
+        if wants_fragment(request):  # htmx would put the whole page in the results
+            return HttpResponse(headers={"HX-Redirect": work.get_absolute_url()})
         return redirect(work)
     page = paginate(request, query.resources)
     notices = query.notices

@@ -142,6 +142,12 @@ def test_search_for_an_identifier_of_a_listed_work_goes_to_it(client, starting_c
     assert response["Location"] == paper.get_absolute_url()
 
 
+def test_live_search_for_an_identifier_asks_htmx_to_go_to_the_work(client, starting_catalog):
+    paper = Resource.objects.get(title=SAE_PAPER)
+    response = client.get(LIST_URL, {"q": "2309.08600"}, headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == paper.get_absolute_url()
+
+
 def test_search_for_an_unlisted_identifier_lists_results(client, starting_catalog):
     response = client.get(LIST_URL, {"q": "2401.99999"})
     assert response.status_code == 200
