@@ -11,6 +11,7 @@ from taggit.models import Tag
 
 from catalog.admin_filters import LinkHealthFilter
 from catalog.models import (
+    Author,
     Category,
     LinkCheckExemption,
     LinkCheckRun,
@@ -19,8 +20,11 @@ from catalog.models import (
     ResearchGroup,
     ResearchGroupLink,
     Resource,
+    ResourceAuthor,
     ResourceLink,
+    SearchSynonym,
 )
+from catalog.services.authors import authors_merge
 from catalog.services.resources import resources_archive, resources_publish
 from catalog.services.tags import tags_merge
 from catalog.text import validate_single_line
@@ -79,6 +83,16 @@ class ResourceLinkInline(admin.TabularInline):
     model = ResourceLink
     extra = 0
     fields = ["label", "url"]
+
+
+class ResourceAuthorInline(admin.TabularInline):
+    model = ResourceAuthor
+    extra = 0
+    fields = ["position", "author"]
+    autocomplete_fields = ["author"]
+    ordering = ["position"]
+    verbose_name = "author"
+    verbose_name_plural = "authors (in the order cited; 0 first)"
 
 
 LINK_HEALTH_FIELDS = [
@@ -142,7 +156,7 @@ class ResourceAdminForm(forms.ModelForm):
         model = Resource
         fields = [
             "title", "slug", "url", "status", "featured", "description", "category",
-            "tags", "groups", "year", "authors", "venue", "code_url",
+            "tags", "groups", "year", "venue", "code_url",
         ]  # fmt: skip
 
 
@@ -152,20 +166,25 @@ class ResourceAdmin(admin.ModelAdmin):
     list_display = ["title", "category", "status", "year", "featured", "tag_list", "link"]
     list_filter = ["status", "category", "featured", "tags", "groups", "year", LinkHealthFilter]
     list_select_related = ["category"]
-    search_fields = ["title", "authors", "url", "canonical_key", "description", "venue"]
+    search_fields = ["title", "authors__name", "url", "canonical_key", "description", "venue"]
     autocomplete_fields = ["groups"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [
         "canonical_key", "link", "created_at", "updated_at", "published_at", *LINK_HEALTH_FIELDS,
     ]  # fmt: skip
-    inlines = [ResourceLinkInline, RepositoryMetadataInline, PaperMetadataInline]
+    inlines = [
+        ResourceAuthorInline,
+        ResourceLinkInline,
+        RepositoryMetadataInline,
+        PaperMetadataInline,
+    ]
     actions = ["publish", "archive"]
     date_hierarchy = "created_at"
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["title", "slug", "url", "link", "canonical_key", "status", "featured"]}),
         ("Description", {"fields": ["description", "category", "tags", "groups"]}),
-        ("Bibliography", {"fields": ["year", "authors", "venue", "code_url"]}),
+        ("Bibliography", {"fields": ["year", "venue", "code_url"]}),
         ("History", {"fields": ["created_at", "updated_at", "published_at"]}),
         ("Link health", {"fields": LINK_HEALTH_FIELDS, "description": LINK_HEALTH_HELP}),
     ]
@@ -302,3 +321,70 @@ class TagAdmin(admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/catalog/tag_merge.html", context)
+
+
+class AuthorMergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        queryset=Author.objects.order_by("name"),
+        label="Merge into",
+        help_text="Works crediting a selected author credit this one; the selected are deleted.",
+    )
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = list(sources)
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if all(author.pk == target.pk for author in self.sources):
+            raise forms.ValidationError("Choose an author other than the one being merged.")
+        return target
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "resource_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(resource_count=Count("authorships"))
+
+    @admin.display(description="works", ordering="resource_count")
+    def resource_count(self, author):
+        return author.resource_count
+
+    @admin.action(
+        description="Merge the selected authors into another author", permissions=["delete"]
+    )
+    def merge(self, request, queryset):
+        form = AuthorMergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            sources = [author for author in queryset if author.pk != target.pk]
+            changed = authors_merge(sources=sources, target=target)
+            names = format_html_join(", ", "“{}”", ((author.name,) for author in sources))
+            self.message_user(
+                request,
+                format_html("Merged {} into “{}”; {} work(s) changed.", names, target, changed),
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge authors",
+            "opts": self.model._meta,
+            "authors": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/author_merge.html", context)
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Abbreviations and synonyms that search treats as one (curators edit them freely)."""
+
+    list_display = ["terms"]
+    search_fields = ["terms"]

@@ -8,16 +8,20 @@ value it cannot use: the value is ignored and a ``notices`` entry says so.
 """
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from catalog.citations import author_names
 from catalog.facets import categories_with_counts, groups_with_counts, published_tags
 from catalog.maintenance import maintenance_of
-from catalog.models import Resource, ResourceLink
-from catalog.views import facets_for, filtered_resources
+from catalog.models import Resource
+from catalog.selectors import (
+    facet_counts,
+    facets_for,
+    resource_query,
+    version_of,
+    with_everything,
+)
 
 DEFAULT_PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
@@ -66,7 +70,10 @@ def resource_data(request, resource) -> dict:
         "tags": [tag.slug for tag in resource.tags.all()],
         "groups": [{"slug": group.slug, "name": group.name} for group in resource.groups.all()],
         "year": resource.year,
-        "authors": author_names(resource),
+        "authors": [
+            {"name": authorship.author.name, "slug": authorship.author.slug}
+            for authorship in resource.ordered_authorships()
+        ],
         "venue": resource.venue,
         "code_url": resource.code_url,
         "links": [{"label": link.label, "url": link.url} for link in resource.links.all()],
@@ -80,12 +87,6 @@ def resource_data(request, resource) -> dict:
             reverse("api:resource_detail", kwargs={"slug": resource.slug})
         ),
     }
-
-
-def with_everything(queryset):
-    return queryset.select_related("category", "repository").prefetch_related(
-        "tags", "groups", Prefetch("links", queryset=ResourceLink.objects.order_by("id"))
-    )
 
 
 def page_size_from(params, notices) -> int:
@@ -141,10 +142,11 @@ def resource_list(request):
     category, group, year_min, year_max, sort) and paginated (page, page_size).
     Public.
     """
-    filterset, notices, kept = filtered_resources(request.GET, facets_for(request))
+    query = resource_query(request.GET, facets=facets_for(request))
+    notices, kept = query.notices, query.params
     kept.pop("page_size", None)
     page_size = page_size_from(request.GET, notices)
-    paginator = Paginator(with_everything(filterset.qs), page_size)
+    paginator = Paginator(with_everything(query.filterset.qs), page_size)
     page = page_from(paginator, request.GET, notices)
 
     def page_url(number):
@@ -163,6 +165,7 @@ def resource_list(request):
             "next": page_url(page.next_page_number()) if page.has_next() else None,
             "previous": page_url(page.previous_page_number()) if page.has_previous() else None,
             "notices": notices,
+            "facets": facet_counts(query, version=version_of(request)).as_dict(),
             "results": [resource_data(request, resource) for resource in page.object_list],
         }
     )

@@ -65,7 +65,7 @@ def ascii_word(text: str) -> str:
 
 
 def author_names(resource) -> list[str]:
-    names = (one_line(name) for name in resource.authors.split(","))
+    names = (one_line(name) for name in resource.author_names())
     return [name for name in names if name]
 
 
@@ -129,7 +129,8 @@ def catalog_citation_keys() -> dict[int, str]:
     works = (
         Resource.objects.published()
         .filter(category__slug__in=CITABLE_CATEGORIES)
-        .only("pk", "title", "authors", "year", "slug")
+        .only("pk", "title", "year", "slug")
+        .prefetch_related("authorships__author")
         .order_by("pk")
     )
     by_base: dict[str, list[int]] = {}

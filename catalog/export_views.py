@@ -13,7 +13,7 @@ from catalog.citations import (
     ris_file,
 )
 from catalog.models import Resource
-from catalog.views import citation_keys_for, facets_for, filtered_resources
+from catalog.selectors import citation_keys_for, facets_for, listed, resource_query
 
 BIBTEX_TYPE = "application/x-bibtex; charset=utf-8"
 RIS_TYPE = "application/x-research-info-systems; charset=utf-8"
@@ -21,11 +21,9 @@ RIS_TYPE = "application/x-research-info-systems; charset=utf-8"
 
 def citable_resources(request):
     """The papers and surveys of the list page for these filters, and its notices."""
-    filterset, notices, kept = filtered_resources(request.GET, facets_for(request))
-    resources = filterset.qs.filter(category__slug__in=CITABLE_CATEGORIES).select_related(
-        "category"
-    )
-    return list(resources), notices, kept
+    query = resource_query(request.GET, facets=facets_for(request))
+    resources = query.resources.filter(category__slug__in=CITABLE_CATEGORIES)
+    return list(resources), query.notices, query.params
 
 
 def file_response(text, content_type, filename):
@@ -60,7 +58,7 @@ def resources_ris(request):
 
 def citation_response(request, slug, cite, content_type, extension):
     """One published paper's or survey's citation, as a file; anything else is a 404."""
-    resource = get_object_or_404(Resource.objects.published().select_related("category"), slug=slug)
+    resource = get_object_or_404(listed(Resource.objects.published()), slug=slug)
     if not is_citable(resource):
         return HttpResponse(
             "Only papers and surveys have a citation.\n", status=404, content_type="text/plain"

@@ -11,6 +11,7 @@ from taggit.models import Tag
 
 from catalog.cache import cached_for_version
 from catalog.models import Category, ResearchGroup, Resource
+from catalog.search import synonym_groups
 
 PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
 
@@ -55,6 +56,7 @@ class Facets:
     categories: list[Category]
     groups: list[ResearchGroup]
     tags: list[Tag]  # only tags of published resources, most used first
+    synonyms: list = field(default_factory=list)  # the search's, as synonym_groups gives them
     categories_by_slug: dict = field(init=False, repr=False)
     groups_by_slug: dict = field(init=False, repr=False)
     tags_by_slug: dict = field(init=False, repr=False)
@@ -72,6 +74,7 @@ def catalog_facets(version: int | None = None) -> Facets:
             categories=list(categories_with_counts()),
             groups=list(groups_with_counts()),
             tags=list(published_tags()),
+            synonyms=synonym_groups(),
         ),
         version=version,
     )

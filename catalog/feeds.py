@@ -86,7 +86,7 @@ class LatestResourcesFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return item.authors or None
+        return ", ".join(item.author_names()) or None
 
     def item_categories(self, item):
         return [item.category.name]

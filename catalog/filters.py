@@ -8,31 +8,35 @@ from django.utils.text import slugify
 
 from catalog.maintenance import MAINTENANCE_CHOICES, maintenance_condition
 from catalog.models import EARLIEST_YEAR, LATEST_YEAR, Resource, TaggedResource
-from catalog.search import search
+from catalog.search import parse_query, search_filter, with_relevance
 
 MAX_TAGS = 10
 
-SORT_NEWEST, SORT_TITLE, SORT_YEAR, SORT_RELEVANCE = "newest", "title", "year", "relevance"
+SORT_ADDED, SORT_NEWEST, SORT_TITLE, SORT_YEAR, SORT_RELEVANCE = (
+    "added", "newest", "title", "year", "relevance",
+)  # fmt: skip
 SORT_STARS = "stars"
-SORT_CHOICES = [
-    (SORT_RELEVANCE, "Best match"),
-    (SORT_NEWEST, "Newest added"),
-    (SORT_YEAR, "Year, newest first"),
-    (SORT_TITLE, "Title, A to Z"),
-    (SORT_STARS, "GitHub stars, most first"),
-]
 # Most saved first: the count library.services keeps on library.Popularity, read
 # through a join (no count per row); a lag of the page cache's lifetime is accepted.
 SORT_POPULAR = "popular"
-SORT_CHOICES.append((SORT_POPULAR, "Most saved"))
+# What the sort menu offers; "year" is still understood (older links), as "newest".
+SORT_CHOICES = [
+    (SORT_RELEVANCE, "Best match"),
+    (SORT_ADDED, "Recently added"),
+    (SORT_NEWEST, "Newest first"),
+    (SORT_TITLE, "Title, A to Z"),
+    (SORT_STARS, "GitHub stars, most first"),
+    (SORT_POPULAR, "Most saved"),
+]
 ORDERINGS = {
-    SORT_NEWEST: [F("created_at").desc(), F("id").desc()],
+    SORT_ADDED: [F("created_at").desc(), F("id").desc()],
+    SORT_NEWEST: [F("year").desc(nulls_last=True), F("created_at").desc(), F("id").desc()],
     SORT_TITLE: [Lower("title"), "id"],
     SORT_YEAR: [F("year").desc(nulls_last=True), Lower("title")],
-    SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
     # Works without a known repository come last, in title order.
     SORT_STARS: [F("repository__stars").desc(nulls_last=True), Lower("title"), "id"],
     SORT_POPULAR: [F("popularity__members").desc(nulls_last=True), F("created_at").desc(), "-id"],
+    SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
 }
 
 
@@ -77,6 +81,21 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class SortFilter(django_filters.OrderingFilter):
+    """
+    ``?sort=``: one of the named orders (the first, if several are given).
+    It runs after every other filter, even without a value (then the default
+    order applies: best match when searching, most recently added otherwise).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [*SORT_CHOICES, (SORT_YEAR, "Year, newest first")])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return self.parent.ordered(qs)
+
+
 class ResourceFilter(django_filters.FilterSet):
     """
     The list page's filters. Category, group and tag values are checked against
@@ -105,9 +124,7 @@ class ResourceFilter(django_filters.FilterSet):
     maintenance = django_filters.ChoiceFilter(
         method="filter_maintenance", choices=MAINTENANCE_CHOICES, label="Maintenance"
     )
-    sort = django_filters.ChoiceFilter(
-        method="filter_nothing", choices=SORT_CHOICES, label="Sort by"
-    )
+    sort = SortFilter(label="Sort by")  # declared last: it orders what the others kept
 
     def __init__(self, data=None, queryset=None, *, facets, **kwargs):
         self.facets = facets
@@ -120,7 +137,20 @@ class ResourceFilter(django_filters.FilterSet):
         ]
 
     def filter_search(self, queryset, name, value):
-        return search(queryset, value)
+        return search_filter(queryset, self.parsed_query(value))
+
+    def parsed_query(self, text):
+        """The query read once per FilterSet (it looks up synonyms and the vocabulary)."""
+        if getattr(self, "_parsed", (None, None))[0] != text:
+            self._parsed = (text, parse_query(text, synonyms=self.facets.synonyms))
+        return self._parsed[1]
+
+    def ordered(self, queryset):
+        """``queryset`` in the chosen order; relevance is worked out only when it orders."""
+        sort = self.sort_order
+        if sort == SORT_RELEVANCE:
+            queryset = with_relevance(queryset, self.parsed_query(self.form.cleaned_data["q"]))
+        return queryset.order_by(*ORDERINGS[sort])
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_id=self.facets.categories_by_slug[value].pk)
@@ -134,25 +164,29 @@ class ResourceFilter(django_filters.FilterSet):
     def filter_maintenance(self, queryset, name, value):
         return queryset.filter(maintenance_condition(value))
 
-    def filter_nothing(self, queryset, name, value):
-        return queryset  # ordering is applied once every filter has run
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*ORDERINGS[self.sort_order])
+    def filtered_without(self, *names):
+        """
+        The queryset with every valid filter applied except ``names`` (and the
+        order): what a facet counts under the other active filters.
+        """
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name not in names and name != "sort":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
     @property
     def default_sort(self) -> str:
-        """Best match first when searching, newest first otherwise."""
+        """Best match first when searching, most recently added first otherwise."""
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        return SORT_RELEVANCE if data.get("q") else SORT_NEWEST
+        return SORT_RELEVANCE if data.get("q") else SORT_ADDED
 
     @property
     def sort_order(self) -> str:
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        sort = data.get("sort") or self.default_sort
+        sort = (data.get("sort") or [None])[0] or self.default_sort
         if sort == SORT_RELEVANCE and not data.get("q"):
-            return SORT_NEWEST
+            return SORT_ADDED
         return sort
 
     @property

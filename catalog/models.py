@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -141,7 +143,9 @@ class Resource(CleanText, models.Model):
         validators=[MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)],
         help_text="Year of publication or first release.",
     )
-    authors = models.CharField(max_length=1000, blank=True, help_text="Comma-separated.")
+    authors = models.ManyToManyField(
+        "Author", through="ResourceAuthor", blank=True, related_name="resources"
+    )
     venue = models.CharField(max_length=200, blank=True, help_text="e.g. NeurIPS 2023.")
     code_url = models.URLField("code URL", max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
@@ -190,7 +194,7 @@ class Resource(CleanText, models.Model):
 
     objects = ResourceQuerySet.as_manager()
 
-    single_line_fields = ("title", "authors", "venue")
+    single_line_fields = ("title", "venue")
     multiline_fields = ("description",)
 
     class Meta:
@@ -234,6 +238,15 @@ class Resource(CleanText, models.Model):
     def get_absolute_url(self):
         return reverse("catalog:resource_detail", kwargs={"slug": self.slug})
 
+    def author_names(self) -> list[str]:
+        """The authors' names in their order (uses ``authorships`` when prefetched)."""
+        return [authorship.author.name for authorship in self.ordered_authorships()]
+
+    def ordered_authorships(self):
+        if "authorships" in getattr(self, "_prefetched_objects_cache", {}):
+            return sorted(self.authorships.all(), key=lambda authorship: authorship.position)
+        return self.authorships.select_related("author").order_by("position")
+
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
@@ -258,6 +271,106 @@ class Resource(CleanText, models.Model):
             raise ValidationError(
                 {"url": f"This work is already in the catalog as “{duplicate}” ({duplicate.slug})."}
             )
+
+
+def normalised_name(name: str) -> str:
+    """What makes two author names the same person: case, accents' forms and spacing aside."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+class Author(CleanText, models.Model):
+    """A person or team credited with works; one record across all their works."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    normalised_name = models.CharField(max_length=200, unique=True, editable=False)
+
+    single_line_fields = ("name",)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalised_name = normalised_name(self.name)
+        if not self.slug:
+            self.slug = unique_slug(unidecode_name(self.name), Author)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("catalog:author_detail", kwargs={"slug": self.slug})
+
+
+def unidecode_name(name: str) -> str:
+    """ASCII letters for a slug: "Adrià" gives "Adria"."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+
+
+class ResourceAuthor(models.Model):
+    """One author of one work, at their place in the author list (0 first)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["resource", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "position"], name="catalog_resourceauthor_unique_position"
+            ),
+            models.UniqueConstraint(
+                fields=["resource", "author"], name="catalog_resourceauthor_unique_author"
+            ),
+        ]
+        indexes = [models.Index(fields=["author", "resource"], name="catalog_resauthor_author")]
+
+    def __str__(self):
+        return f"{self.author} on {self.resource}"
+
+
+class SearchSynonym(models.Model):
+    """
+    Words that mean the same to a reader of the field ("SAE", "sparse
+    autoencoder"): a search for any of them finds works using any other.
+    """
+
+    terms = models.CharField(
+        max_length=500,
+        unique=True,
+        help_text="Two or more equivalent terms separated by commas, e.g. "
+        "“SAE, sparse autoencoder”. Case does not matter.",
+    )
+
+    class Meta:
+        ordering = ["terms"]
+
+    def __str__(self):
+        return self.terms
+
+    def term_list(self) -> list[str]:
+        return [term.strip() for term in self.terms.split(",") if term.strip()]
+
+    def clean(self):
+        super().clean()
+        terms = self.term_list()
+        if len(terms) < 2:
+            raise ValidationError({"terms": "Give at least two terms, separated by commas."})
+        self.terms = ", ".join(terms)
+
+
+class SearchTerm(models.Model):
+    """
+    A word found in the indexed text: the vocabulary that a misspelt or
+    run-together query word is matched against by trigram similarity.
+    """
+
+    word = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return self.word
 
 
 class ExternalLink(CleanText, models.Model):

@@ -9,11 +9,14 @@ from taggit.models import Tag
 
 from catalog.cache import catalog_changed
 from catalog.models import (
+    Author,
     Category,
     ResearchGroup,
     ResearchGroupLink,
     Resource,
+    ResourceAuthor,
     ResourceLink,
+    SearchSynonym,
     TaggedResource,
 )
 from catalog.search import index_resources
@@ -27,6 +30,9 @@ PUBLIC_MODELS = [
     ResearchGroupLink,
     Tag,
     TaggedResource,
+    Author,
+    ResourceAuthor,
+    SearchSynonym,
 ]
 
 
@@ -71,4 +77,20 @@ def index_renamed_tag(sender, instance, created, **kwargs):
     if not created:
         index_resources(
             TaggedResource.objects.filter(tag=instance).values_list("content_object_id", flat=True)
+        )
+
+
+@receiver(post_save, sender=ResourceAuthor, dispatch_uid="catalog_index_credited_resource")
+@receiver(post_delete, sender=ResourceAuthor, dispatch_uid="catalog_index_uncredited_resource")
+@receiver(post_save, sender=ResourceLink, dispatch_uid="catalog_index_linked_resource")
+@receiver(post_delete, sender=ResourceLink, dispatch_uid="catalog_index_unlinked_resource")
+def index_resource_of_row(sender, instance, **kwargs):
+    index_resources([instance.resource_id])
+
+
+@receiver(post_save, sender=Author, dispatch_uid="catalog_index_renamed_author")
+def index_renamed_author(sender, instance, created, **kwargs):
+    if not created:
+        index_resources(
+            ResourceAuthor.objects.filter(author=instance).values_list("resource_id", flat=True)
         )

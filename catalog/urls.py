@@ -12,6 +12,7 @@ urlpatterns = [
     path("resources/<slug:slug>/", views.resource_detail, name="resource_detail"),
     path("resources/<slug:slug>/cite.bib", export_views.resource_bibtex, name="resource_bibtex"),
     path("resources/<slug:slug>/cite.ris", export_views.resource_ris, name="resource_ris"),
+    path("authors/<slug:slug>/", views.author_detail, name="author_detail"),
     path("tags/", views.tag_index, name="tag_index"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("categories/<slug:slug>/", views.category_detail, name="category_detail"),

@@ -1,36 +1,32 @@
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from catalog.cache import cached_for_version, catalog_version
-from catalog.citations import bibtex, catalog_citation_keys, is_citable
-from catalog.facets import catalog_facets, categories_with_counts
-from catalog.filters import SORT_CHOICES, ResourceFilter
+from catalog.cache import cached_for_version
+from catalog.citations import bibtex, is_citable
+from catalog.filters import SORT_CHOICES
 from catalog.maintenance import MAINTENANCE_CHOICES
-from catalog.models import Resource
+from catalog.models import Author, Resource
+from catalog.selectors import (
+    author_resources,
+    citation_keys_for,
+    facet_counts,
+    facets_for,
+    home_sections,
+    identifier_match,
+    listed,
+    resource_query,
+    version_of,
+)
 
 RESOURCES_PER_PAGE = 24
-HOME_RESOURCES_PER_CATEGORY = 50
-
-# What a visitor is told when a filter value cannot be used; the filter is then ignored.
-FILTER_NOTICES = {
-    "q": "The search text was ignored: keep it under 200 characters, without control characters.",
-    "tag": "The tags were ignored: {error}",
-    "category": "There is no category “{value}”, so every category is shown.",
-    "group": "There is no research group “{value}”, so every group is shown.",
-    "year_min": "“{value}” is not a year from 1900 to 2100, so the “from” year was ignored.",
-    "year_max": "“{value}” is not a year from 1900 to 2100, so the “to” year was ignored.",
-    "sort": "“{value}” is not a way to sort, so the default order is used.",
-    "maintenance": "“{value}” is not a maintenance state (active, unmaintained or archived), "
-    "so it was ignored.",
-}
 
 
 def page_notice(asked, page) -> str:
@@ -52,80 +48,7 @@ def paginate(request, queryset):
 @require_safe
 def home(request):
     """What the site is, with ways in: search, categories, featured, new, tags, groups. Public."""
-    facets = facets_for(request)
-    published = Resource.objects.published()
-    listed = published.order_by("title").prefetch_related("tags")
-    categories = categories_with_counts().prefetch_related(
-        Prefetch(
-            "resources",
-            queryset=listed[:HOME_RESOURCES_PER_CATEGORY],
-            to_attr="listed_resources",
-        )
-    )
-    return render(
-        request,
-        "catalog/home.html",
-        {
-            "categories": categories,
-            "resource_count": sum(category.resource_count for category in categories),
-            "featured": published.filter(featured=True)
-            .order_by("title")
-            .select_related("category"),
-            "recent": published.order_by("-published_at", "-id").select_related("category")[:6],
-            "top_tags": facets.tags[:24],
-            "groups": facets.groups,
-            "home_limit": HOME_RESOURCES_PER_CATEGORY,
-        },
-    )
-
-
-def version_of(request) -> int:
-    """The catalog version for this request, read once (the page cache may have read it)."""
-    if not hasattr(request, "catalog_version"):
-        request.catalog_version = catalog_version()
-    return request.catalog_version
-
-
-def facets_for(request):
-    return catalog_facets(version=version_of(request))
-
-
-def citation_keys_for(request) -> dict[int, str]:
-    """Every citable work's key, worked out over the whole catalog once per version."""
-    return cached_for_version(
-        "citation-keys",
-        catalog_citation_keys,
-        version=version_of(request),
-    )
-
-
-def filtered_resources(params, facets):
-    """
-    The filter set for ``params`` with every unusable value dropped, the
-    notices saying what was dropped, and the parameters that were kept.
-    """
-    kept = params.copy()
-    kept.pop("page", None)
-    notices = []
-    base = Resource.objects.published()
-    filterset = ResourceFilter(kept, queryset=base, facets=facets)
-    if not filterset.is_valid():
-        for name, errors in filterset.errors.items():
-            value = Truncator(", ".join(kept.getlist(name))).chars(60)
-            notices.append(FILTER_NOTICES[name].format(value=value, error=errors[0]))
-            kept.pop(name, None)
-        filterset = ResourceFilter(kept, queryset=base, facets=facets)
-    if unknown := filterset.unknown_tags:
-        notices.append(
-            "No resource has the tag "
-            + ", ".join(f"“{slug}”" for slug in unknown)
-            + "; it was ignored."
-        )
-        kept.setlist(
-            "tag", [slug for slug in filterset.form.cleaned_data["tag"] if slug not in unknown]
-        )
-        filterset = ResourceFilter(kept, queryset=base, facets=facets)
-    return filterset, notices, kept
+    return render(request, "catalog/home.html", home_sections(facets_for(request)))
 
 
 def active_filter_chips(filterset, kept):
@@ -174,19 +97,18 @@ def wants_fragment(request) -> bool:
 def resource_list(request):
     """
     Published resources, filtered, searched, sorted and paginated by the query
-    string. htmx requests get only the results fragment (and the filter form
-    when a link, not the form, asked). Public.
+    string, with facet counts that follow the filters. A search that names a
+    listed work (an arXiv ID, a URL) goes to it. htmx requests get only the
+    results fragment (and the filter form when a link, not the form, asked). Public.
     """
-    facets = facets_for(request)
-    filterset, notices, kept = filtered_resources(request.GET, facets)
-    page = paginate(
-        request,
-        # "popularity": how many members saved each work, read with the page (library app).
-        filterset.qs.select_related("category", "repository", "popularity").prefetch_related(
-            "tags"
-        ),
-    )
-    data = filterset.form.cleaned_data
+    query = resource_query(request.GET, facets=facets_for(request))
+    data = query.data
+    if data.get("q") and (work := identifier_match(data["q"])):
+        if wants_fragment(request):  # htmx would put the whole page in the results
+            return HttpResponse(headers={"HX-Redirect": work.get_absolute_url()})
+        return redirect(work)
+    page = paginate(request, query.resources)
+    notices = query.notices
     if notice := page_notice(request.GET.get("page"), page):
         notices.append(notice)
     if data.get("year_min") and data.get("year_max") and data["year_min"] > data["year_max"]:
@@ -194,18 +116,17 @@ def resource_list(request):
             f"The “from” year {data['year_min']} comes after the “to” year {data['year_max']}, "
             "so no year fits: swap them."
         )
-    selected_tags = data.get("tag", [])
-    # The most used tags, and any chosen one beyond them.
-    tag_facets = facets.tags[:40]
-    tag_facets += [tag for tag in facets.tags[40:] if tag.slug in selected_tags]
+    facets = facet_counts(query, version=version_of(request))
+    filterset = query.filterset
     context = {
         "filterset": filterset,
         "page_obj": page,
         "notices": notices,
-        "params": kept,
-        "chips": active_filter_chips(filterset, kept),
-        "selected_tags": selected_tags,
-        "tag_facets": tag_facets,
+        "params": query.params,
+        "chips": active_filter_chips(filterset, query.params),
+        "selected_tags": data.get("tag", []),
+        "tag_facets": facets.tags,
+        "tags_selected_count": sum(option.selected for option in facets.tags),
         "categories": facets.categories,
         "groups": facets.groups,
         "selected_category": data.get("category"),
@@ -230,11 +151,7 @@ def resource_list(request):
 def resource_detail(request, slug):
     """One published resource; drafts and archived resources are a 404. Public."""
     resource = get_object_or_404(
-        Resource.objects.published()
-        .with_related()
-        .select_related("popularity")  # how many members saved it (library app)
-        .prefetch_related("links"),
-        slug=slug,
+        listed(Resource.objects.published()).prefetch_related("groups", "links"), slug=slug
     )
     tag_ids = [tag.pk for tag in resource.tags.all()]
     # The most expensive query of the page, and the same until the catalog changes.
@@ -266,6 +183,21 @@ def resource_detail(request, slug):
 
 
 @require_safe
+def author_detail(request, slug):
+    """An author's published works; an author with none is a 404. Public."""
+    author = get_object_or_404(Author, slug=slug)
+    resources = author_resources(author)
+    page = paginate(request, resources)
+    if not page.paginator.count:
+        raise Http404("No published work credits this author.")
+    return render(
+        request,
+        "catalog/author_detail.html",
+        {"author": author, "page_obj": page, "params": request.GET},
+    )
+
+
+@require_safe
 def tag_index(request):
     """Every tag in use on a published resource, with counts. Public."""
     tags = sorted(facets_for(request).tags, key=lambda tag: tag.name)
@@ -278,7 +210,7 @@ def tag_detail(request, slug):
     tag = facets_for(request).tags_by_slug.get(slug)
     if tag is None:
         raise Http404("No published resource has this tag.")
-    resources = Resource.objects.published().filter(tags=tag).with_related().order_by("title")
+    resources = listed(Resource.objects.published().filter(tags=tag)).order_by("title")
     return render(
         request,
         "catalog/tag_detail.html",
@@ -292,7 +224,7 @@ def category_detail(request, slug):
     category = facets_for(request).categories_by_slug.get(slug)
     if category is None:
         raise Http404("No such category.")
-    resources = category.resources.published().with_related().order_by("title")
+    resources = listed(category.resources.published()).order_by("title")
     return render(
         request,
         "catalog/category_detail.html",
@@ -312,7 +244,7 @@ def group_detail(request, slug):
     group = facets_for(request).groups_by_slug.get(slug)
     if group is None:
         raise Http404("No such research group.")
-    resources = group.resources.published().with_related().order_by("-year", "title")
+    resources = listed(group.resources.published()).order_by("-year", "title")
     return render(
         request,
         "catalog/group_detail.html",

@@ -53,7 +53,7 @@ def page_paths(environment) -> dict[str, str]:
     code = """
 import json
 from catalog.facets import published_tags
-from catalog.models import Resource, TaggedResource
+from catalog.models import Author, Category, ResearchGroup, Resource, TaggedResource
 from django.db.models import Count
 from django.contrib.staticfiles.storage import staticfiles_storage
 tags = list(published_tags()[:2])
@@ -64,7 +64,13 @@ print(json.dumps({
     "list": "/resources/",
     "list, two tags": f"/resources/?tag={tags[0].slug}&tag={tags[1].slug}",
     "search": "/resources/?q=sparse+autoencoder",
+    "search, typo": "/resources/?q=sparse+autoencoderz",
+    "search, synonym": "/resources/?q=SAE",
+    "list, cat+2 tags": f"/resources/?category=papers&tag={tags[0].slug}&tag={tags[1].slug}",
     "tag page": f"/tags/{tags[0].slug}/",
+    "category page": "/categories/papers/",
+    "group page": f"/groups/{ResearchGroup.objects.order_by('pk').first().slug}/",
+    "author page": Author.objects.order_by("pk").first().get_absolute_url(),
     "detail": resource.get_absolute_url(),
     "feed": "/feeds/latest.rss",
 }))
@@ -205,6 +211,15 @@ def bench_database(label: str, url: str, args, wrk_script: Path) -> None:
     }
     output = run([PYTHON, "manage.py", "shell", "-v", "0", "-c", MEASURE_CODE], measure_environment)
     uncached = json.loads(output.strip().splitlines()[-1])
+    if args.uncached_only:
+        print(f"\n  {'page':<18} {'queries':>8} {'uncached p50':>13} {'p95':>7}")
+        for name, measured in uncached.items():
+            print(
+                f"  {name:<18} {measured['queries']:>8} {measured['p50']:>10.1f} ms "
+                f"{measured['p95']:>7.1f}"
+            )
+        print(f"  in-process with the page cache off ({args.repeat} requests a page)")
+        return
 
     port = free_port()
     server = subprocess.Popen(
@@ -270,8 +285,18 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="load time per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=60, help="in-process requests per page")
+    parser.add_argument(
+        "--uncached-only", action="store_true", help="only the in-process uncached timings"
+    )
+    parser.add_argument(
+        "--postgresql-only", action="store_true", help="skip SQLite when PostgreSQL is set"
+    )
+    parser.add_argument(
+        "--postgresql-database",
+        help="the PostgreSQL database to seed and measure (default awesome_bench_RESOURCES)",
+    )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if not shutil.which("wrk") and not args.uncached_only:
         sys.exit("wrk is not installed: apt-get install wrk")
     print(
         f"{os.cpu_count()} CPUs; {args.resources:,} resources, {args.tags} tags, "
@@ -282,8 +307,11 @@ def main():
     configured = os.environ.get("DATABASE_URL", "")
     if configured.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(configured)
-        bench_url = urlunsplit(parts._replace(path=f"/awesome_bench_{args.resources}"))
+        name = args.postgresql_database or f"awesome_bench_{args.resources}"
+        bench_url = urlunsplit(parts._replace(path=f"/{name}"))
         databases.append(("PostgreSQL", bench_url))
+        if args.postgresql_only:
+            databases = databases[1:]
     with tempfile.TemporaryDirectory() as folder:
         wrk_script = Path(folder) / "report.lua"
         wrk_script.write_text(WRK_SCRIPT)

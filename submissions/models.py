@@ -221,7 +221,7 @@ def resource_values(resource: Resource) -> dict:
         "tags": sorted(tag.name for tag in resource.tags.all()),
         "groups": sorted(group.pk for group in resource.groups.all()),
         "year": resource.year,
-        "authors": resource.authors,
+        "authors": ", ".join(resource.author_names()),
         "venue": resource.venue,
         "code_url": resource.code_url,
         "extra_links": [

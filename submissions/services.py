@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.canonical import clean_url
 from catalog.models import Category, ResearchGroup, Resource, ResourceLink, unique_slug
+from catalog.services.authors import resource_set_authors
 from catalog.services.records import (
     CREATED,
     RecordInvalid,
@@ -532,9 +533,11 @@ def _resource_correct(submission: Submission) -> None:
     if "url" in changed:
         _check_not_listed(submission.url, resource=resource)
     for name in changed:
-        if name not in ("tags", "groups", "extra_links"):
+        if name not in ("tags", "groups", "extra_links", "authors"):
             setattr(resource, name, getattr(submission, name))
     _validated(resource).save()
+    if "authors" in changed:
+        resource_set_authors(resource, submission.authors)
     if "tags" in changed:
         resource.tags.set(submission.tag_names, clear=True)
     if "groups" in changed:

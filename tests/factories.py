@@ -44,6 +44,14 @@ class ResourceFactory(DjangoModelFactory):
         if create and names:
             self.tags.set(names)
 
+    @factory.post_generation
+    def authors(self, create, names, **kwargs):
+        """Authors as a list of names, or as text ("A, B and C"), like the loaders take them."""
+        if create and names:
+            from catalog.services.authors import resource_set_authors
+
+            resource_set_authors(self, names)
+
 
 # Accounts and proposals.
 
@@ -127,7 +135,7 @@ class SubmissionFactory(DjangoModelFactory):
             category=factory.LazyAttribute(lambda o: o.resource.category),
             tags="",
             year=factory.LazyAttribute(lambda o: o.resource.year),
-            authors=factory.LazyAttribute(lambda o: o.resource.authors),
+            authors=factory.LazyAttribute(lambda o: ", ".join(o.resource.author_names())),
         )
         broken_link = factory.Trait(
             kind=Submission.Kind.BROKEN_LINK,

@@ -112,6 +112,7 @@ def data_quality_report() -> DataQualityReport:
     resources = list(
         Resource.objects.exclude(status=Resource.Status.ARCHIVED)
         .select_related("category", "repository", "paper")
+        .prefetch_related("authorships__author")
         .annotate(tag_count=Count("tagged_items"))
         .order_by("title", "pk")
     )
@@ -187,7 +188,7 @@ def missing_bibliography(resources) -> list[tuple[Resource, list[str]]]:
             continue
         missing = [
             name
-            for name, value in (("year", resource.year), ("authors", resource.authors.strip()))
+            for name, value in (("year", resource.year), ("authors", resource.author_names()))
             if not value
         ]
         if missing:

@@ -22,6 +22,7 @@ from catalog.cache import catalog_changed
 from catalog.canonical import canonical_key
 from catalog.models import Category, Resource, ResourceLink
 from catalog.search import index_resources
+from catalog.services.authors import resource_set_authors, split_author_names
 from catalog.services.common import links_differ, validation_summary
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -69,7 +70,7 @@ class ResourceRecord:
     category: Category
     description: str = ""
     year: int | None = None
-    authors: str = ""
+    authors: str | list[str] = ""  # names in order, or an author list as text ("A, B and C")
     venue: str = ""
     code_url: str = ""
     featured: bool | None = None
@@ -86,6 +87,8 @@ class ResourceRecord:
     keys: list[str] = field(init=False)
 
     def __post_init__(self):
+        if isinstance(self.authors, str):
+            self.authors = split_author_names(self.authors)
         self.keys = [canonical_key(self.url)] + [canonical_key(url) for _, url in self.links or []]
 
     def values(self) -> dict:
@@ -94,7 +97,6 @@ class ResourceRecord:
             "description": self.description,
             "category": self.category,
             "year": self.year,
-            "authors": self.authors,
             "venue": self.venue[:200],
             "code_url": self.code_url,
         }
@@ -225,6 +227,9 @@ class ResourceUpsert:
                 resource.created_at, resource.published_at = joined, published
         ResourceLink.objects.bulk_create(links)
         Resource.groups.through.objects.bulk_create(groups)
+        for resource, record in self.pending:
+            if record.authors:
+                resource_set_authors(resource, record.authors)
         for resource, names in tagged:
             resource.tags.set(names)
         self.created += resources
@@ -243,6 +248,8 @@ class ResourceUpsert:
                 changed = True
         if changed:
             record_validate(resource, record.where).save()
+        if "authors" in record.update_fields and resource_set_authors(resource, record.authors):
+            changed = True
         if record.tags is not None:
             current = sorted(tag.name.lower() for tag in resource.tags.all())
             if current != sorted(record.tags):

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from catalog.canonical import canonical_key
 from catalog.models import Category, ResearchGroup, Resource
+from catalog.search import indexing_deferred
 from catalog.services.common import links_differ
 from catalog.services.records import (
     RecordInvalid,
@@ -90,7 +91,7 @@ def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> 
     """
     data = _read(path)
     report = LoadReport()
-    with transaction.atomic():
+    with transaction.atomic(), indexing_deferred():
         categories = {
             entry["slug"]: _sync_category(entry, update, report)
             for entry in _entries(data, "categories", CATEGORY_SCHEMA)
@@ -227,10 +228,8 @@ def _sync_resource(entry, where, categories, groups, upsert, report) -> None:
     if unknown_groups := sorted(set(entry.get("groups", [])) - set(groups)):
         raise CatalogFileError(f"{where}: unknown groups {', '.join(unknown_groups)}.")
     authors = entry.get("authors", "")
-    if isinstance(authors, list):
-        if not all(isinstance(name, str) for name in authors):
-            raise CatalogFileError(f"{where}: 'authors' must be a string or a list of strings.")
-        authors = ", ".join(name.strip() for name in authors if name.strip())
+    if isinstance(authors, list) and not all(isinstance(name, str) for name in authors):
+        raise CatalogFileError(f"{where}: 'authors' must be a string or a list of strings.")
     record = ResourceRecord(
         title=entry["title"],
         url=entry["url"],

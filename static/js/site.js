@@ -68,3 +68,48 @@ document.addEventListener("DOMContentLoaded", () => {
   input.addEventListener("input", update);
   update();
 });
+
+// Browse: the filters fold behind a button on phones, and are open beside the results on
+// wide screens. The page sends them open (without JavaScript they stay so); phones fold them.
+const wideScreen = window.matchMedia("(min-width: 56rem)");
+function foldFiltersOnPhones() {
+  const fold = document.getElementById("filters-fold");
+  if (fold) fold.open = wideScreen.matches;
+}
+wideScreen.addEventListener("change", foldFiltersOnPhones);
+
+// Browse: type to narrow the tag box; chosen tags always stay in view.
+function filterTags() {
+  const field = document.getElementById("tag-filter");
+  const options = document.getElementById("tag-options");
+  if (!field || !options) return;
+  const wanted = field.value.trim().toLowerCase();
+  let shown = 0;
+  options.querySelectorAll("li").forEach((item) => {
+    const chosen = item.querySelector("input").checked;
+    const visible = chosen || !wanted || item.dataset.tagName.includes(wanted);
+    item.hidden = !visible;
+    if (visible) shown += 1;
+  });
+  document.getElementById("tag-filter-none").hidden = shown > 0;
+}
+function setUpBrowse(event) {
+  if (event.type === "DOMContentLoaded") foldFiltersOnPhones();
+  const field = document.getElementById("tag-filter");
+  if (field) {
+    field.hidden = false;
+    filterTags();
+  }
+}
+document.addEventListener("DOMContentLoaded", setUpBrowse);
+document.addEventListener("htmx:load", setUpBrowse);
+document.addEventListener("input", (event) => {
+  if (event.target.id === "tag-filter") filterTags();
+});
+// The tag filter is not a filter of the results: its changes and Enter go no further.
+document.addEventListener("change", (event) => {
+  if (event.target.id === "tag-filter") event.stopPropagation();
+}, true);
+document.addEventListener("keydown", (event) => {
+  if (event.target.id === "tag-filter" && event.key === "Enter") event.preventDefault();
+});

@@ -104,6 +104,8 @@ def test_admin_add_refuses_a_work_already_in_the_catalog(staff_client, resource)
             "category": category.pk,
             "links-TOTAL_FORMS": 0,
             "links-INITIAL_FORMS": 0,
+            "authorships-TOTAL_FORMS": 0,
+            "authorships-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 200
@@ -125,6 +127,8 @@ def test_admin_add_creates_a_resource_with_tags_from_the_vocabulary(staff_client
             "year": 2023,
             "links-TOTAL_FORMS": 1,
             "links-INITIAL_FORMS": 0,
+            "authorships-TOTAL_FORMS": 0,
+            "authorships-INITIAL_FORMS": 0,
             "links-0-label": "Demo",
             "links-0-url": "https://copy-suppression.streamlit.app/",
         },

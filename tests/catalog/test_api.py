@@ -176,8 +176,9 @@ def test_api_resource_list_runs_a_fixed_number_of_queries(
         ResourceFactory(title=f"Extra {number}", tags=["circuits", "extra"])
     client.get(API)  # the facets are cached from now on, as on a live site
 
-    # The catalog version, the count, the page, and its tags, groups and links.
-    with django_assert_max_num_queries(6):
+    # The catalog version, the count, the page, and its tags, authors, groups and links,
+    # and the four facet counts under this filter.
+    with django_assert_max_num_queries(11):
         data = client.get(API, {"tag": "circuits"}).json()
 
     assert len(data["results"]) == 23

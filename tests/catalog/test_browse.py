@@ -93,7 +93,8 @@ def test_resource_list_filters_alone_and_combined(client, shelf, query, expected
     [
         ("title", ["greater", "ioi", "pythia", "lens", "old"]),
         ("year", ["greater", "pythia", "ioi", "lens", "old"]),
-        ("newest", ["old", "pythia", "greater", "ioi", "lens"]),
+        ("added", ["old", "pythia", "greater", "ioi", "lens"]),
+        ("newest", ["pythia", "greater", "ioi", "lens", "old"]),
     ],
 )
 def test_resource_list_sort_orders(client, shelf, sort, expected):
@@ -262,12 +263,20 @@ def test_resource_list_queries_do_not_grow_with_page_size_or_tags(client):
 
 
 def test_resource_list_query_count_is_pinned(client, shelf, django_assert_num_queries):
-    # Cold: the catalog version, the three facet lists, the count, the page, its tags.
-    with django_assert_num_queries(7):
+    # Cold: the catalog version, the three facet lists and the synonyms, the count, the
+    # page, its tags and authors, and the four facet counts under these filters.
+    with django_assert_num_queries(13):
         client.get(LIST_URL, {"tag": ["circuits", "gpt-2"], "category": "papers"})
-    # With the facets cached: version, count, page, tags.
-    with django_assert_num_queries(4):
+    # With the facet lists (and synonyms) cached: version, the query's words in the
+    # vocabulary, count, page, tags, authors, and the facet counts of these new filters.
+    with django_assert_num_queries(10):
         client.get(LIST_URL, {"tag": "circuits", "category": "tools", "q": "transformerlens"})
+    # The same filters on another address (not a page-cache hit): their facet counts are
+    # cached too, leaving version, vocabulary, count, page, tags and authors.
+    with django_assert_num_queries(6):
+        client.get(
+            LIST_URL, {"tag": "circuits", "category": "tools", "q": "transformerlens", "page": 1}
+        )
 
 
 def test_resource_detail_shows_related_resources_by_shared_tags(client, shelf):

@@ -86,7 +86,7 @@ def test_search_finds_no_unreviewed_work(client, catalog_with_unreviewed_proposa
 
 def test_tag_counts_ignore_proposals(client, catalog_with_unreviewed_proposals):
     response = client.get("/resources/")
-    tags = {tag.name: tag.resource_count for tag in response.context["tag_facets"]}
+    tags = {tag.name: tag.count for tag in response.context["tag_facets"]}
     assert tags == {"circuits": 1}
 
 

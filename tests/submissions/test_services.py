@@ -7,6 +7,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from catalog.models import Resource
+from catalog.services.authors import resource_set_authors
 from submissions.models import Submission, SubmissionEvent
 from submissions.querysets import AppendOnlyError
 from submissions.services import (
@@ -214,6 +215,7 @@ def test_submission_approve_creates_the_published_resource_with_tags_and_groups(
     assert resource.title == submission.title and resource.url == submission.url
     assert sorted(resource.tags.names()) == ["circuits", "sparse-autoencoders"]
     assert list(resource.groups.all()) == [group]
+    assert resource.author_names() == ["Ada Lovelace", "Alan Turing"]
     assert approved.moderator_note == "Welcome." and approved.decided_at is not None
     assert actions(approved)[-1] == ("approved", "pending", "approved")
     assert approved.events.last().actor == moderator
@@ -245,13 +247,13 @@ def test_submission_approve_correction_changes_only_the_changed_fields(moderator
         correction=True, resource=resource, title="New", tags="probing, circuits"
     )
     # A curator edits another field after the correction was proposed.
-    Resource.objects.filter(pk=resource.pk).update(authors="A. Author, B. Author")
+    resource_set_authors(resource, ["A. Author", "B. Author"])
 
     submission_approve(submission=submission, reviewer=moderator)
 
     resource.refresh_from_db()
     assert resource.title == "New"
-    assert resource.authors == "A. Author, B. Author"
+    assert resource.author_names() == ["A. Author", "B. Author"]
     assert sorted(resource.tags.names()) == ["circuits", "probing"]
     assert Resource.objects.count() == 1
 

@@ -7,7 +7,15 @@ from taggit.models import Tag
 
 from catalog.cache import catalog_changed
 from catalog.canonical import canonical_key
-from catalog.models import Category, ResearchGroup, Resource, TaggedResource
+from catalog.models import (
+    Author,
+    Category,
+    ResearchGroup,
+    Resource,
+    ResourceAuthor,
+    TaggedResource,
+    normalised_name,
+)
 from catalog.search import index_resources, refresh_planner_statistics
 
 # The vocabulary of synthetic titles and descriptions.
@@ -76,6 +84,11 @@ def seed_catalog(rng, resource_count, tag_count, group_count):
         Tag(name=f"{rng.choice(WORDS)}-{number}", slug=f"{rng.choice(WORDS)}-{number}")
         for number in range(1, tag_count + 1)
     )
+    names = sorted({f"{rng.choice(WORDS)} {rng.choice(WORDS)}".title() for _ in range(5000)})
+    author_list = Author.objects.bulk_create(
+        Author(name=name, slug=f"author-{number}", normalised_name=normalised_name(name))
+        for number, name in enumerate(names, start=1)
+    )
     # A few tags are common and most are rare, as in a real catalog.
     tag_weights = [1 / rank for rank in range(1, tag_count + 1)]
     now = timezone.now()
@@ -92,7 +105,6 @@ def seed_catalog(rng, resource_count, tag_count, group_count):
                     description=sentence(rng, 35) + ".",
                     category=rng.choices(categories, weights=[3, 10, 3, 1])[0],
                     year=rng.randint(2015, 2026),
-                    authors=", ".join(sentence(rng, 2).title() for _ in range(rng.randint(1, 5))),
                     status=Resource.Status.PUBLISHED,
                     featured=number % 500 == 0,
                     published_at=now,
@@ -101,7 +113,13 @@ def seed_catalog(rng, resource_count, tag_count, group_count):
         created = Resource.objects.bulk_create(batch)
         tagged = []
         memberships = []
+        authorships = []
         for resource in created:
+            credited = list(dict.fromkeys(rng.choices(author_list, k=rng.randint(1, 5))))
+            authorships += [
+                ResourceAuthor(resource_id=resource.pk, author_id=author.pk, position=position)
+                for position, author in enumerate(credited)
+            ]
             chosen = {
                 tag.pk for tag in rng.choices(tag_list, weights=tag_weights, k=rng.randint(2, 6))
             }
@@ -115,6 +133,7 @@ def seed_catalog(rng, resource_count, tag_count, group_count):
                     )
                 )
         TaggedResource.objects.bulk_create(tagged)
+        ResourceAuthor.objects.bulk_create(authorships)
         Resource.groups.through.objects.bulk_create(memberships)
     index_resources(None)
     catalog_changed()
