@@ -36,7 +36,11 @@ ORDERINGS = {
     # Works without a known repository come last, in title order.
     SORT_STARS: [F("repository__stars").desc(nulls_last=True), Lower("title"), "id"],
     SORT_POPULAR: [F("popularity__members").desc(nulls_last=True), F("created_at").desc(), "-id"],
-    SORT_RELEVANCE: ["-relevance", Lower("title")],  # a name: on SQLite it is an extra select
+    SORT_RELEVANCE: [
+        "-title_match",
+        "-relevance",
+        Lower("title"),
+    ],  # a name: on SQLite it is an extra select
 }
 
 

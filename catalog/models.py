@@ -243,8 +243,9 @@ class Resource(CleanText, models.Model):
         return [authorship.author.name for authorship in self.ordered_authorships()]
 
     def ordered_authorships(self):
-        if "authorships" in getattr(self, "_prefetched_objects_cache", {}):
-            return sorted(self.authorships.all(), key=lambda authorship: authorship.position)
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        if "authorships" in prefetched:
+            return sorted(prefetched["authorships"], key=lambda authorship: authorship.position)
         return self.authorships.select_related("author").order_by("position")
 
     @property

@@ -29,11 +29,12 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import islice, pairwise, product
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower, Replace
 
 FTS_TABLE = "catalog_resource_fts"
 TERMS_TABLE = "catalog_searchterm"
@@ -225,8 +226,49 @@ def search_filter(queryset, parsed: ParsedQuery):
     )
 
 
+# How many spellings of a query (its synonyms' combinations) a title is compared with.
+MAX_TITLE_PHRASES = 24
+
+
+def title_phrases(parsed: ParsedQuery) -> list[str]:
+    """The query and its synonyms' spellings as run-together words: "sparseautoencoder"."""
+    combinations = islice(product(*parsed.units), MAX_TITLE_PHRASES)
+    phrases = {
+        "".join(word for words in combination for word in words) for combination in combinations
+    }
+    return sorted(phrase for phrase in phrases if len(phrase) >= 3)
+
+
+def with_title_match(queryset, parsed: ParsedQuery):
+    """
+    ``title_match``: 2 for a featured work whose title starts with the query (or
+    one of its synonyms: "SAE" for "Sparse Autoencoders Find…"), 1 for any other
+    such work, 0 for the rest. Spaces, hyphens and colons do not count, so
+    "transformer lens" names TransformerLens. Searches rank by it first.
+    """
+    phrases = title_phrases(parsed) if parsed.units else []
+    if not phrases:
+        return queryset.annotate(title_match=Value(0, IntegerField()))
+    squeezed = Lower(Replace(Replace(Replace(F("title"), Value(" ")), Value("-")), Value(":")))
+    starts = Q()
+    for phrase in phrases:
+        starts |= Q(squeezed_title__startswith=phrase)
+    return queryset.alias(squeezed_title=squeezed).annotate(
+        title_match=Case(
+            When(starts & Q(featured=True), then=Value(2)),
+            When(starts, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
 def with_relevance(queryset, parsed: ParsedQuery):
-    """``queryset`` annotated with the ``relevance`` of each resource to ``parsed``."""
+    """
+    ``queryset`` annotated with the ``relevance`` of each resource to ``parsed``
+    and its ``title_match`` (``with_title_match``).
+    """
+    queryset = with_title_match(queryset, parsed)
     if not parsed.units:
         return queryset.annotate(relevance=Value(0.0, FloatField()))
     if is_postgresql():

@@ -53,6 +53,27 @@ class ResourceFactory(DjangoModelFactory):
             resource_set_authors(self, names)
 
 
+def authors_in_memory(resource, names):
+    """Give an unsaved resource its authors in order, as the writers read them (no query)."""
+    from catalog.models import Author, ResourceAuthor
+
+    resource._prefetched_objects_cache = {
+        **getattr(resource, "_prefetched_objects_cache", {}),
+        "authorships": [
+            ResourceAuthor(author=Author(name=name), position=position)
+            for position, name in enumerate(names)
+        ],
+    }
+    return resource
+
+
+def store_authors(resource, names):
+    """Author records straight from ``names``, as old data converted from text could hold."""
+    from catalog.services.authors import resource_set_authors
+
+    resource_set_authors(resource, [name for name in names if name.strip()])
+
+
 # Accounts and proposals.
 
 from allauth.account.models import EmailAddress  # noqa: E402

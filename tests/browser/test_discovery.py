@@ -22,7 +22,7 @@ PAGES = {
 @pytest.fixture
 def starting_catalog():
     # Transactional tests empty every table between tests, the migration's synonyms too.
-    seeded = importlib.import_module("catalog.migrations.0011_seed_search_synonyms").SYNONYMS
+    seeded = importlib.import_module("catalog.migrations.0014_seed_search_synonyms").SYNONYMS
     for terms in seeded:
         SearchSynonym.objects.get_or_create(terms=terms)
     catalog_load()

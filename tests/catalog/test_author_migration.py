@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("catalog", "0007_author_records_and_search_vocabulary")]
-AFTER = [("catalog", "0008_authors_from_text")]
+BEFORE = [("catalog", "0010_author_records_and_search_vocabulary")]
+AFTER = [("catalog", "0011_authors_from_text")]
 
 
 @pytest.fixture

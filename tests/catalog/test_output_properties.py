@@ -27,7 +27,7 @@ from catalog.markdown import render_markdown
 from catalog.models import Resource, ResourceLink
 from catalog.services.awesome_export import awesome_export
 from catalog.text import FORBIDDEN, clean_multiline, clean_single_line
-from tests.factories import CategoryFactory, ResourceFactory
+from tests.factories import CategoryFactory, ResourceFactory, authors_in_memory, store_authors
 
 # Modest counts: the suite runs twice in CI.
 PROPERTY = settings(max_examples=100, deadline=None, database=None)
@@ -79,14 +79,14 @@ def verbatim_unescape(text: str) -> str:
 
 
 def in_memory(title, authors, venue, url_path) -> Resource:
-    return Resource(
+    resource = Resource(
         title=title,
-        authors=authors,
         venue=venue,
         year=2024,
         slug="a-work",
         url=f"https://example.org/{url_path}",
     )
+    return authors_in_memory(resource, authors.split(","))
 
 
 def strict_bibtex(text: str):
@@ -173,9 +173,8 @@ def test_stored_text_of_any_kind_leaves_every_output_whole(
 ):
     title, description, authors = storable(title)[:300], storable(description), storable(authors)
     venue, label = storable(venue)[:200], storable(label)[:50]
-    Resource.objects.filter(pk=stored.pk).update(
-        title=title, description=description, authors=authors, venue=venue
-    )
+    Resource.objects.filter(pk=stored.pk).update(title=title, description=description, venue=venue)
+    store_authors(stored, authors.split(","))
     ResourceLink.objects.filter(resource=stored).update(label=label)
     catalog_changed()
 

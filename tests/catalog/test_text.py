@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from taggit.models import Tag
 
-from catalog.models import Category, ResearchGroup, Resource, ResourceLink
+from catalog.models import Author, Category, ResearchGroup, Resource, ResourceLink
 from catalog.text import (
     FORBIDDEN,
     clean_multiline,
@@ -64,16 +64,17 @@ def test_cleaning_any_text_leaves_it_acceptable(text):
 def test_models_refuse_a_line_break_in_a_single_line_field():
     category = CategoryFactory()
     resource = Resource(
-        title="Two\nlines", url="https://example.org/a", category=category, authors="A\rB",
-        venue="ok", slug="two-lines",
+        title="Two\nlines", url="https://example.org/a", category=category, venue="Six\rseven",
+        slug="two-lines",
     )  # fmt: skip
     with pytest.raises(ValidationError) as refused:
         resource.full_clean()
-    assert set(refused.value.message_dict) == {"title", "authors"}
+    assert set(refused.value.message_dict) == {"title", "venue"}
 
     for instance, field in [
         (Category(name="Pa\x08pers", slug="papers"), "name"),
         (ResearchGroup(name="Lab\u2028", slug="lab"), "name"),
+        (Author(name="Ada\rLovelace", slug="ada-lovelace"), "name"),
         (ResourceLink(resource=ResourceFactory(), label="Code\t", url="https://a.org/"), "label"),
     ]:
         with pytest.raises(ValidationError) as refused:

@@ -34,6 +34,7 @@ from tests.factories import (
     ResearchGroupFactory,
     ResourceFactory,
     SubmissionFactory,
+    store_authors,
 )
 from tests.hostile_text import HOSTILE_CORPUS
 
@@ -355,9 +356,9 @@ def store_as_old_data(papers, group, number, payload):
     Resource.objects.filter(pk=resource.pk).update(
         title=text[: STORED_LENGTHS["title"]],
         description=text,
-        authors=text[: STORED_LENGTHS["authors"]],
         venue=text[: STORED_LENGTHS["venue"]],
     )
+    store_authors(resource, [text[: STORED_LENGTHS["authors"]]])
     ResourceLink.objects.filter(pk=link.pk).update(label=text[: STORED_LENGTHS["label"]])
     Tag.objects.filter(pk=tag.pk).update(name=f"{number} {text}"[: STORED_LENGTHS["name"]])
 

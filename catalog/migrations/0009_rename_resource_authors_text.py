@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """The comma-separated authors make way for author records (kept until converted)."""
 
     dependencies = [
-        ("catalog", "0005_resource_feed_index"),
+        ("catalog", "0008_merge_link_health_and_metadata"),
     ]
 
     operations = [

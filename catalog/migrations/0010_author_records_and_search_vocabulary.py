@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0006_rename_resource_authors_text"),
+        ("catalog", "0009_rename_resource_authors_text"),
     ]
 
     operations = [

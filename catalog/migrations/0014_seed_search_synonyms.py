@@ -42,7 +42,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0010_search_everything_with_trigrams"),
+        ("catalog", "0013_search_everything_with_trigrams"),
     ]
 
     operations = [

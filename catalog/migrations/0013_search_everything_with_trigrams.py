@@ -62,7 +62,7 @@ def drop_search_structures(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0009_remove_resource_authors_text"),
+        ("catalog", "0012_remove_resource_authors_text"),
     ]
 
     operations = [

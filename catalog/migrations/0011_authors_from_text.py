@@ -71,7 +71,7 @@ def records_to_authors(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0007_author_records_and_search_vocabulary"),
+        ("catalog", "0010_author_records_and_search_vocabulary"),
     ]
 
     operations = [

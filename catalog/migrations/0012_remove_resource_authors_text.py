@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0008_authors_from_text"),
+        ("catalog", "0011_authors_from_text"),
     ]
 
     operations = [
