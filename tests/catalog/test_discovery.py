@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from catalog.facets import catalog_facets
 from catalog.models import Author, Resource, ResourceAuthor, SearchSynonym
+from catalog.search import refresh_planner_statistics
 from catalog.selectors import facet_counts, resource_query
 from catalog.services.authors import authors_merge, resource_set_authors, split_author_names
 from catalog.services.starting_catalog import catalog_load
@@ -27,6 +28,7 @@ LIST_URL = "/resources/"
 @pytest.fixture
 def starting_catalog():
     catalog_load()
+    refresh_planner_statistics()  # as load_catalog does: the planner sees 153 works, not 0
 
 
 def query_for(**params) -> QueryDict:
