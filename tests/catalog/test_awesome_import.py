@@ -414,6 +414,7 @@ def test_upstream_preset_imports_cleanly_as_drafts_without_groups_as_resources(t
     catalog_load()
     path = upstream_readme(tmp_path)
     categories = set(Category.objects.values_list("slug", flat=True))
+    published = Resource.objects.published().count()
     out = StringIO()
 
     call_command("import_awesome", str(path), "--preset", "upstream", stdout=out)
@@ -426,7 +427,7 @@ def test_upstream_preset_imports_cleanly_as_drafts_without_groups_as_resources(t
     assert "resources: 4 created" in output
     assert set(Category.objects.values_list("slug", flat=True)) == categories
     assert Resource.objects.drafts().count() == 4
-    assert Resource.objects.published().count() == 83
+    assert Resource.objects.published().count() == published  # the new ones wait as drafts
     assert not Resource.objects.filter(title__in=["EleutherAI", "Nous Research"]).exists()
     created = output.split("created:\n", 1)[1].splitlines()[:4]
     assert all(line.startswith("  resource “") for line in created)
