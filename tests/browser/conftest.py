@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,22 +45,9 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def live_url(django_db_setup, django_db_blocker, collected_static):
-    """Base URL of gunicorn serving the test database, for the whole session."""
-    port = free_port()
-    inherited = {
-        name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
-    env = inherited | {
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "ENV_FILE": "",
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "WEB_CONCURRENCY": "2",
-    }
+@contextmanager
+def gunicorn_serving(env: dict, port: int, purpose: str):
+    """gunicorn serving the site on ``port`` with ``env``, until the block ends."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
          "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "awesome.wsgi"],
@@ -76,11 +64,33 @@ def live_url(django_db_setup, django_db_blocker, collected_static):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                pytest.fail("gunicorn did not start for the browser tests")
+                pytest.fail(f"gunicorn did not start for {purpose}")
             time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker, collected_static):
+    """Base URL of gunicorn serving the test database, for the whole session."""
+    port = free_port()
+    inherited = {
+        name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    env = inherited | {
+        "DATABASE_URL": database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "ENV_FILE": "",
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "WEB_CONCURRENCY": "2",
+    }
+    with gunicorn_serving(env, port, "the browser tests") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

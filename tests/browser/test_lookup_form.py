@@ -6,10 +6,6 @@ up" button when JavaScript is off). Also the tool page with its repository facts
 """
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -18,10 +14,10 @@ from playwright.sync_api import expect
 
 from catalog.models import RepositoryMetadata
 from tests.browser.conftest import (
-    PROJECT_DIR,
     assert_pages_fit,
     database_url,
     free_port,
+    gunicorn_serving,
     save_screenshot,
 )
 from tests.factories import TEST_PASSWORD, CategoryFactory, ResourceFactory, UserFactory
@@ -52,27 +48,8 @@ def lookup_site(django_db_setup, django_db_blocker, collected_static):
         "OPENREVIEW_API_URL": f"{sources.url}/openreview",
         "GITHUB_API_URL": f"{sources.url}/github",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "awesome.wsgi"],
-        cwd=PROJECT_DIR,
-        env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("gunicorn did not start for the look-up tests")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
+    with gunicorn_serving(env, port, "the look-up tests") as url:
+        yield url
     sources.stop()
 
 
