@@ -26,13 +26,13 @@ def test_live_filtering_updates_results_and_address_without_a_reload(
     page, live_url, starting_catalog
 ):
     page.goto(f"{live_url}/resources/")
-    assert results_heading(page) == "153 resources"
+    assert results_heading(page) == "157 resources"
     page.evaluate("window.notReloaded = true")
 
     page.get_by_text("circuits", exact=False).first.click()
     page.wait_for_url("**/resources/?*tag=circuits*")
     page.wait_for_function(
-        "document.querySelector('#results-heading').textContent !== '153 resources'"
+        "document.querySelector('#results-heading').textContent !== '157 resources'"
     )
     circuits_only = results_heading(page)
 

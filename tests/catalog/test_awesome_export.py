@@ -137,7 +137,7 @@ def test_round_trip_of_the_starting_catalog_keeps_resources_categories_and_links
     empty_the_catalog()
     report = import_readme(tmp_path, exported)
 
-    assert report.counts["resources"]["created"] == 153
+    assert report.counts["resources"]["created"] == 157
     assert report.duplicates == []
     assert catalog_contents() == before
     assert awesome_export() == exported

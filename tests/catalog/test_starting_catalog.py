@@ -50,14 +50,20 @@ def loaded_catalog():
     return catalog_load()
 
 
-def test_catalog_has_153_published_resources_in_four_categories(loaded_catalog):
-    assert Resource.objects.published().count() == 153
-    assert Resource.objects.count() == 153
+def test_catalog_has_157_published_resources_in_four_categories(loaded_catalog):
+    assert Resource.objects.published().count() == 157
+    assert Resource.objects.count() == 157
     counts = {
         category.slug: category.resources.count() for category in Category.objects.order_by("order")
     }
-    # The source list's 83 entries and the 70 additions for 2024-2026.
-    assert counts == {"tools": 22 + 18, "papers": 49 + 34, "articles": 10 + 12, "surveys": 2 + 6}
+    # The source list's 83 entries, the 4 rows it gained up to d2c30d5, and the 70
+    # additions for 2024-2026.
+    assert counts == {
+        "tools": 22 + 1 + 18,
+        "papers": 49 + 3 + 34,
+        "articles": 10 + 12,
+        "surveys": 2 + 6,
+    }
 
 
 def test_catalog_has_the_sixteen_research_groups(loaded_catalog):
@@ -141,7 +147,7 @@ def test_catalog_second_load_changes_nothing(loaded_catalog):
     report = catalog_load()
     assert snapshot() == before
     assert not report.changed_anything
-    assert report.counts["resources"]["unchanged"] == 153
+    assert report.counts["resources"]["unchanged"] == 157
 
 
 def test_catalog_second_load_with_update_changes_nothing(loaded_catalog):
@@ -172,7 +178,7 @@ def test_catalog_load_keeps_curator_edits_unless_asked_to_update(loaded_catalog)
 def test_catalog_command_reports_what_it_did():
     out = StringIO()
     call_command("load_catalog", stdout=out)
-    assert "resources: 153 created, 0 updated, 0 unchanged" in out.getvalue()
+    assert "resources: 157 created, 0 updated, 0 unchanged" in out.getvalue()
     out = StringIO()
     call_command("load_catalog", stdout=out)
     assert "nothing changed" in out.getvalue()
@@ -416,9 +422,9 @@ def test_catalog_load_on_an_older_catalog_adds_the_new_rows_and_keeps_edits(tmp_
 
     pythia.refresh_from_db()
     assert pythia.description == "Edited by a curator."
-    assert report.counts["resources"]["created"] == 70
+    assert report.counts["resources"]["created"] == 4 + 70
     assert report.counts["groups"]["created"] == 12
-    assert Resource.objects.published().count() == 153
+    assert Resource.objects.published().count() == 157
     # The moved repository is the same work: matched by its former address, not added twice.
     assert Resource.objects.filter(title="TransformerLens").count() == 1
     assert (
