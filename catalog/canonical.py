@@ -8,6 +8,7 @@ comparison only; the URL a curator entered is what the site links to.
 """
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track a click and never change what the page shows.
@@ -76,6 +77,8 @@ def _github_repository(path: str) -> tuple[str, str] | None:
     return match["owner"], match["name"]
 
 
+# A loader asks for one URL's key several times (its duplicates, its record, its validation).
+@lru_cache(maxsize=4096)
 def canonical_key(url: str) -> str:
     """
     Return the key that identifies the work at ``url``.

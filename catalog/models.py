@@ -410,9 +410,16 @@ class ResearchGroupLink(ExternalLink):
 
 def unique_slug(text: str, model: type[models.Model], max_length: int = 80) -> str:
     """A slug for ``text`` not yet used by ``model``, numbered if need be (-2, -3...)."""
+    return free_slug(
+        text, lambda slug: model._default_manager.filter(slug=slug).exists(), max_length
+    )
+
+
+def free_slug(text: str, taken, max_length: int = 80) -> str:
+    """The slug of ``text``, numbered if need be (-2, -3...) until ``taken(slug)`` is false."""
     base = slugify(text)[:max_length].strip("-") or "item"
     slug, number = base, 1
-    while model._default_manager.filter(slug=slug).exists():
+    while taken(slug):
         number += 1
         slug = f"{base[: max_length - len(str(number)) - 1]}-{number}"
     return slug

@@ -504,7 +504,7 @@ def _resource_create(submission: Submission) -> Resource:
                         f"This work is already in the catalog as “{resource.title}”.",
                         resource=resource,
                     )
-                upsert.flush()
+                upsert.finish()
             return resource
         except RecordInvalid as error:
             raise SubmissionError(

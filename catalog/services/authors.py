@@ -5,7 +5,7 @@ import re
 from django.db import transaction
 
 from catalog.cache import catalog_changed
-from catalog.models import Author, ResourceAuthor, normalised_name
+from catalog.models import Author, ResourceAuthor, free_slug, normalised_name, unidecode_name
 from catalog.search import index_resources
 
 # "A, B and C", "A, B, & C", "A; B": the separators of an author list written as text.
@@ -34,15 +34,21 @@ def author_for_name(name: str) -> Author:
     return author
 
 
+def _author_names(names) -> list[str]:
+    """``names`` (a list, or an author list as text) as the names records are made of."""
+    if isinstance(names, str):
+        names = split_author_names(names)
+    return [" ".join(name.split())[:200] for name in names if name.strip()]
+
+
 def resource_set_authors(resource, names) -> bool:
     """
     Make ``names`` (a list, or an author list as text) the ordered authors of
-    ``resource``. Returns whether anything changed. Every loader and approval
-    sets authors through here.
+    ``resource``. Returns whether anything changed. Approvals and updates set
+    authors through here; a load's new resources through
+    ``resources_credit_authors``, which gives the same records.
     """
-    if isinstance(names, str):
-        names = split_author_names(names)
-    names = [" ".join(name.split())[:200] for name in names if name.strip()]
+    names = _author_names(names)
     known = {
         author.normalised_name: author
         for author in Author.objects.filter(normalised_name__in=[normalised_name(n) for n in names])
@@ -70,6 +76,45 @@ def resource_set_authors(resource, names) -> bool:
     index_resources([resource.pk])
     catalog_changed()
     return True
+
+
+def resources_credit_authors(credits) -> None:
+    """
+    Credit each new resource (no authors yet) of ``credits``, (resource, names)
+    pairs, with its names in order, as ``resource_set_authors`` would: the same
+    records, found or made, in a few queries for the lot. The caller indexes
+    the resources and marks the catalog changed.
+    """
+    credits = [(resource, _author_names(names)) for resource, names in credits]
+    wanted = list({normalised_name(name): None for _, names in credits for name in names})
+    known = {}
+    for start in range(0, len(wanted), 500):
+        batch = wanted[start : start + 500]
+        known.update(
+            (author.normalised_name, author)
+            for author in Author.objects.filter(normalised_name__in=batch)
+        )
+    new_authors = []
+    for _, names in credits:
+        for name in names:
+            if normalised_name(name) not in known:
+                author = Author(name=name, normalised_name=normalised_name(name))
+                known[author.normalised_name] = author
+                new_authors.append(author)
+    if new_authors:
+        slugs = set(Author.objects.values_list("slug", flat=True))
+        for author in new_authors:
+            author.slug = free_slug(unidecode_name(author.name), slugs.__contains__)
+            slugs.add(author.slug)
+        Author.objects.bulk_create(new_authors)
+    authorships = []
+    for resource, names in credits:
+        author_ids = list({known[normalised_name(name)].pk: None for name in names})
+        authorships += [
+            ResourceAuthor(resource=resource, author_id=author_id, position=position)
+            for position, author_id in enumerate(author_ids)
+        ]
+    ResourceAuthor.objects.bulk_create(authorships)
 
 
 @transaction.atomic

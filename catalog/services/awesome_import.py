@@ -41,7 +41,8 @@ from catalog.models import (
     Resource,
     ResourceLink,
 )
-from catalog.services.common import links_differ
+from catalog.search import indexing_deferred
+from catalog.services.common import collector_paused, links_differ
 from catalog.services.records import (
     CREATED,
     UNCHANGED,
@@ -226,6 +227,11 @@ def parse_awesome_list(text: str) -> ParsedList:
     item's inline source is then read here, so that a malformed link is refused
     with its line instead of turning silently into text.
     """
+    with collector_paused():
+        return _parse(text)
+
+
+def _parse(text: str) -> ParsedList:
     env: dict = {}
     tokens = _MARKDOWN.parse(text, env)
     references = {
@@ -590,37 +596,39 @@ def awesome_list_save(
     total = sum(len(section.items) for section in parsed.sections)
     done = 0
     seen: dict[str, ParsedItem] = {}
-    with transaction.atomic():
-        categories = _categories_for(parsed, groups_heading, category_slugs, create_categories)
-        next_order = (max(Category.objects.values_list("order", flat=True), default=0) or 0) + 1
-        upsert = ResourceUpsert(status=status, update=update)
-        for section in parsed.sections:
-            if groups_heading and section.heading.lower() == groups_heading:
+    with collector_paused(), transaction.atomic():
+        # What is saved one by one (updates, groups) is indexed once, with the new resources.
+        with indexing_deferred():
+            categories = _categories_for(parsed, groups_heading, category_slugs, create_categories)
+            next_order = (max(Category.objects.values_list("order", flat=True), default=0) or 0) + 1
+            upsert = ResourceUpsert(status=status, update=update)
+            for section in parsed.sections:
+                if groups_heading and section.heading.lower() == groups_heading:
+                    for item in section.items:
+                        _save_group(item, update, report)
+                        done += 1
+                        _report_progress(on_progress, done, total)
+                    continue
+                category, created = _category_for(
+                    section, categories[section.heading], next_order, update, report
+                )
+                next_order += created
                 for item in section.items:
-                    _save_group(item, update, report)
+                    record = _resource_record(item, category)
+                    if first := next((seen[key] for key in record.keys if key in seen), None):
+                        report.duplicates.append(
+                            f"line {item.line} ({item.title}): same work as line {first.line} "
+                            f"({first.title}); not imported twice"
+                        )
+                    else:
+                        seen.update(dict.fromkeys(record.keys, item))
+                        _save_resource(item, record, upsert, report)
                     done += 1
                     _report_progress(on_progress, done, total)
-                continue
-            category, created = _category_for(
-                section, categories[section.heading], next_order, update, report
-            )
-            next_order += created
-            for item in section.items:
-                keys = [item.key] + [canonical_key(url) for _, url in item.extra_links]
-                if first := next((seen[key] for key in keys if key in seen), None):
-                    report.duplicates.append(
-                        f"line {item.line} ({item.title}): same work as line {first.line} "
-                        f"({first.title}); not imported twice"
-                    )
-                else:
-                    seen.update(dict.fromkeys(keys, item))
-                    _save_resource(item, category, upsert, report)
-                done += 1
-                _report_progress(on_progress, done, total)
-        try:
-            upsert.flush()
-        except RecordInvalid as error:
-            raise MarkdownImportError(error.summary) from error
+            try:
+                upsert.finish()
+            except RecordInvalid as error:
+                raise MarkdownImportError(error.summary) from error
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -702,7 +710,7 @@ def _category_for(section, category, next_order, update, report) -> tuple[Catego
     return category, 0
 
 
-def _save_resource(item, category, upsert, report) -> None:
+def _resource_record(item, category) -> ResourceRecord:
     record = ResourceRecord(
         title=item.title,
         url=item.url,
@@ -715,6 +723,10 @@ def _save_resource(item, category, upsert, report) -> None:
     )
     if not item.venue:
         record.update_fields = ("title", "description", "category")
+    return record
+
+
+def _save_resource(item, record, upsert, report) -> None:
     try:
         outcome, _ = upsert.upsert(record)
     except RecordInvalid as error:

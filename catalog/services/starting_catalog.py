@@ -111,7 +111,7 @@ def catalog_load(*, path: Path = DEFAULT_CATALOG_PATH, update: bool = False) -> 
             seen_keys[key] = where
             _sync_resource(entry, where, categories, groups, upsert, report)
         try:
-            upsert.flush()
+            upsert.finish()
         except RecordInvalid as error:
             raise CatalogFileError(str(error)) from error
     return report

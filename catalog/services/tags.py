@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from taggit.models import Tag
 
@@ -33,3 +34,33 @@ def tags_merge(*, sources, target: Tag) -> int:
     index_resources(moved_ids)
     catalog_changed()
     return len(moved_ids)
+
+
+def resources_add_tags(tagged) -> None:
+    """
+    Tag each new resource (no tags yet) of ``tagged``, (resource, names)
+    pairs, as taggit's ``resource.tags.set(names)`` would: each name matched
+    to a tag as taggit matches it (ignoring case with TAGGIT_CASE_INSENSITIVE),
+    made when new, but looked up once per load rather than once per resource.
+    The caller indexes the resources and marks the catalog changed.
+    """
+    tags: dict[str, Tag] = {}
+    rows = []
+    for resource, names in tagged:
+        resource_tags = []
+        for name in names:
+            if name not in tags:
+                tags[name] = _tag_named(name)
+            if tags[name] not in resource_tags:
+                resource_tags.append(tags[name])
+        rows += [TaggedResource(content_object=resource, tag=tag) for tag in resource_tags]
+    TaggedResource.objects.bulk_create(rows)
+
+
+def _tag_named(name: str) -> Tag:
+    if not getattr(settings, "TAGGIT_CASE_INSENSITIVE", False):
+        return Tag.objects.get_or_create(name=name)[0]
+    # Of several spellings already stored, taggit takes the oldest.
+    if tag := Tag.objects.filter(name__iexact=name).order_by("pk").first():
+        return tag
+    return Tag.objects.create(name=name)

@@ -3,7 +3,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Category, ResearchGroup, Resource, ResourceLink
+from catalog.models import (
+    Category,
+    ResearchGroup,
+    Resource,
+    ResourceAuthor,
+    ResourceLink,
+    TaggedResource,
+)
 from catalog.services.awesome_import import MarkdownImportError, awesome_import
 from catalog.services.starting_catalog import catalog_load
 from submissions.models import Submission
@@ -506,3 +513,132 @@ def test_items_sharing_an_extra_link_within_one_file_make_one_resource(tmp_path)
     report = import_text(tmp_path, text)
     assert Resource.objects.count() == 1
     assert len(report.duplicates) == 1
+
+
+MIXED_LIST = """\
+# Awesome Mixed
+
+## Tools
+
+- [Probe Kit](https://example.org/probe) - Reads activations.
+- [Probe Kit](https://example.org/probe-two) - Another work of the same title.
+- [Probe Kit](https://example.org/probe-three) - A third.
+- [Probe Kit Mirror](https://example.org/probe/) - The first one's address again.
+- [Known Work](https://arxiv.org/pdf/2301.04213v2.pdf) - Listed already, by its abstract page.
+- A note in prose, not a work.
+- [Linked Tool](https://example.org/linked) (ICML 2024) - With [code](https://g.org/linked).
+- [Control Tool](https://example.org/control) - Drops an invisible \x01character.
+"""
+
+
+def resource_rows():
+    return [
+        (r.title, r.slug, r.url, r.canonical_key, r.description, r.category.slug, r.venue)
+        for r in Resource.objects.select_related("category").order_by("pk")
+    ]
+
+
+def test_import_of_a_list_with_duplicates_and_existing_works_holds_what_a_row_by_row_save_would(
+    tmp_path,
+):
+    tools = CategoryFactory(slug="tools", name="Tools")
+    known = ResourceFactory(
+        title="Probe Kit",
+        url="https://arxiv.org/abs/2301.04213",
+        category=tools,
+        tags=["circuits", "SAE"],
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+
+    report = import_text(tmp_path, MIXED_LIST)
+
+    assert resource_rows() == [
+        (
+            "Probe Kit", known.slug, "https://arxiv.org/abs/2301.04213", "arxiv:2301.04213",
+            "What this work shows, and why to read it.", "tools", "",
+        ),
+        (
+            "Probe Kit", "probe-kit-2", "https://example.org/probe", "example.org/probe",
+            "Reads activations.", "tools", "",
+        ),
+        (
+            "Probe Kit", "probe-kit-3", "https://example.org/probe-two", "example.org/probe-two",
+            "Another work of the same title.", "tools", "",
+        ),
+        (
+            "Probe Kit", "probe-kit-4", "https://example.org/probe-three",
+            "example.org/probe-three", "A third.", "tools", "",
+        ),
+        (
+            "Linked Tool", "linked-tool", "https://example.org/linked", "example.org/linked",
+            "With [code](https://g.org/linked).", "tools", "ICML 2024",
+        ),
+        # Cleaned as Resource.save() cleans a description.
+        (
+            "Control Tool", "control-tool", "https://example.org/control", "example.org/control",
+            "Drops an invisible character.", "tools", "",
+        ),
+    ]  # fmt: skip
+    assert list(
+        ResourceLink.objects.values_list("resource__slug", "label", "url", "canonical_key")
+    ) == [("linked-tool", "code", "https://g.org/linked", "g.org/linked")]
+    assert report.counts["resources"] == {"created": 5, "unchanged": 1}
+    assert report.duplicates == [
+        "line 8 (Probe Kit Mirror): same work as line 5 (Probe Kit); not imported twice"
+    ]
+    assert report.skipped == ["line 10: a list item that does not start with a link"]
+    # The work already listed keeps its tags and authors; the new ones have none.
+    assert sorted(known.tags.names()) == ["SAE", "circuits"]
+    assert known.author_names() == ["Ada Lovelace", "Alan Turing"]
+    assert TaggedResource.objects.count() == 2
+    assert ResourceAuthor.objects.count() == 2
+    assert set(Resource.objects.values_list("status", flat=True)) == {"published"}
+    assert not Resource.objects.filter(published_at__isnull=True).exists()
+
+
+def test_import_of_a_list_with_an_invalid_item_names_it_and_writes_nothing(tmp_path):
+    ResourceFactory(title="Known", url="https://example.org/known")
+    before = snapshot()
+    many = "".join(f"- [Work {n}](https://example.org/{n}) - Fine.\n" for n in range(600))
+
+    with pytest.raises(MarkdownImportError) as refused:
+        import_text(tmp_path, f"## Tools\n\n{many}- [Bad\x01Title](https://example.org/bad)\n")
+
+    assert str(refused.value) == (
+        "line 603: title: Keep this to one line of plain text: it contains a line break or an "
+        "invisible control character (U+0001). Retype it or paste it as plain text."
+    )
+    assert snapshot() == before
+
+
+def test_import_dry_run_of_many_items_writes_nothing_and_counts_them(tmp_path):
+    many = "".join(f"- [Work {n}](https://example.org/{n}) - Fine.\n" for n in range(1200))
+    before = snapshot()
+
+    report = import_text(tmp_path, f"## Tools\n\n{many}", dry_run=True)
+
+    assert snapshot() == before
+    assert report.counts["resources"] == {"created": 1200}
+    assert report.counts["categories"] == {"created": 1}
+
+
+def test_imported_works_are_found_by_search_and_change_the_catalog_version(tmp_path):
+    from catalog.cache import catalog_version
+    from catalog.search import search
+
+    ResourceFactory(title="Unrelated older work")
+    before = catalog_version()
+    many = "".join(f"- [Work {n}](https://example.org/{n}) - Filler.\n" for n in range(700))
+
+    import_text(tmp_path, f"{MIXED_LIST}\n## Papers\n\n{many}")
+
+    found = search(Resource.objects.published(), "activations")
+    assert [resource.slug for resource in found] == ["probe-kit"]
+    assert set(search(Resource.objects.published(), "linked").values_list("slug", flat=True)) == {
+        "linked-tool"
+    }
+    # The last of several batches is indexed too.
+    assert list(search(Resource.objects.published(), "699").values_list("title", flat=True)) == [
+        "Work 699"
+    ]
+    assert catalog_version() != before
