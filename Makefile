@@ -17,7 +17,7 @@ DEPLOY_ENV = ENV_FILE= DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
 
-.PHONY: help install run superuser test lint format deploy-check bench load-test lint-export bench-links bench-markdown bench-import ci clean
+.PHONY: help install run superuser test lint format deploy-check bench load-test lint-export bench-links bench-markdown bench-hostile bench-import ci clean
 
 help:
 	@echo "make run        set up everything and serve the site on http://$(HOST):$(PORT)/"
@@ -116,6 +116,10 @@ bench-links: install
 # Time markdown on the costliest 5,000-character descriptions; fails past 50 ms.
 bench-markdown: install
 	ENV_FILE= DEBUG=1 $(PY) scripts/bench_markdown.py
+
+# CPU and wall time of the slowest pages of the hostile corpus test, over five runs.
+bench-hostile: install
+	$(PY) scripts/bench_hostile.py
 
 # Time import_awesome on 100,000 generated items, and on 10,000 to show it grows linearly.
 bench-import: install

@@ -1,5 +1,6 @@
 """gunicorn settings for every environment; the bind address comes from the command line or PORT."""
 
+import gc
 import multiprocessing
 import os
 
@@ -18,3 +19,13 @@ accesslog = "-"
 errorlog = "-"
 # Proxies whose X-Forwarded-* headers are believed: none unless named, as in Django's settings.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+
+
+def post_worker_init(worker):
+    """
+    Once the site is loaded, its objects (modules, URL patterns, settings) live
+    as long as the worker: frozen, a full collection no longer walks through
+    them, which cost tens of milliseconds to whichever request it fell in.
+    """
+    gc.collect()
+    gc.freeze()

@@ -177,6 +177,13 @@ CACHES["local"] = {
     "LOCATION": "pages",
     "OPTIONS": {"MAX_ENTRIES": 500},
 }
+# List items rendered once per catalog version (catalog.list_items): a few
+# kilobytes each, in this process's memory.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # Background tasks (django.tasks): mail, link checks, proposal URL checks. The
 # database backend needs nothing more than the database (`make run` starts its

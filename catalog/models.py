@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from catalog.canonical import canonical_key
+from catalog.links import slug_url
 from catalog.querysets import ResourceQuerySet
 from catalog.text import clean_multiline, validate_single_line
 
@@ -236,7 +236,7 @@ class Resource(CleanText, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("catalog:resource_detail", kwargs={"slug": self.slug})
+        return slug_url("catalog:resource_detail", self.slug)
 
     def author_names(self) -> list[str]:
         """The authors' names in their order (uses ``authorships`` when prefetched)."""
@@ -301,7 +301,7 @@ class Author(CleanText, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("catalog:author_detail", kwargs={"slug": self.slug})
+        return slug_url("catalog:author_detail", self.slug)
 
 
 def unidecode_name(name: str) -> str:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from catalog.cache import cached_for_version
 from catalog.citations import bibtex, is_citable
 from catalog.filters import SORT_CHOICES
+from catalog.list_items import list_items
 from catalog.maintenance import MAINTENANCE_CHOICES
 from catalog.models import Author, Resource
 from catalog.selectors import (
@@ -43,6 +44,15 @@ def page_notice(asked, page) -> str:
 def paginate(request, queryset):
     """The requested page; a page number that is not one gives the first or last page."""
     return Paginator(queryset, RESOURCES_PER_PAGE).get_page(request.GET.get("page"))
+
+
+def listing_context(request, page) -> dict:
+    """What a page listing works shows of them: the page and its items."""
+    return {
+        "page_obj": page,
+        "items": list_items(page, version=version_of(request)),
+        "params": request.GET,
+    }
 
 
 @require_safe
@@ -121,6 +131,7 @@ def resource_list(request):
     context = {
         "filterset": filterset,
         "page_obj": page,
+        "items": list_items(page, version=version_of(request), show_popularity=True),
         "notices": notices,
         "params": query.params,
         "chips": active_filter_chips(filterset, query.params),
@@ -193,7 +204,7 @@ def author_detail(request, slug):
     return render(
         request,
         "catalog/author_detail.html",
-        {"author": author, "page_obj": page, "params": request.GET},
+        {"author": author, **listing_context(request, page)},
     )
 
 
@@ -214,7 +225,7 @@ def tag_detail(request, slug):
     return render(
         request,
         "catalog/tag_detail.html",
-        {"tag": tag, "page_obj": paginate(request, resources), "params": request.GET},
+        {"tag": tag, **listing_context(request, paginate(request, resources))},
     )
 
 
@@ -228,7 +239,7 @@ def category_detail(request, slug):
     return render(
         request,
         "catalog/category_detail.html",
-        {"category": category, "page_obj": paginate(request, resources), "params": request.GET},
+        {"category": category, **listing_context(request, paginate(request, resources))},
     )
 
 
@@ -248,7 +259,7 @@ def group_detail(request, slug):
     return render(
         request,
         "catalog/group_detail.html",
-        {"group": group, "page_obj": paginate(request, resources), "params": request.GET},
+        {"group": group, **listing_context(request, paginate(request, resources))},
     )
 
 

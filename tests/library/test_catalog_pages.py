@@ -4,6 +4,7 @@ of a member's reaches the page cache that anonymous visitors share.
 """
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from library import services
@@ -21,10 +22,21 @@ def test_list_page_keeps_its_query_count_with_popularity(
         services.work_save(user=owner, resource=resource)
     client.get(LIST_URL)  # facets cached from now on
     # Version, count, page (with popularity joined), tags, authors: as without the library.
-    with django_assert_num_queries(5):
-        client.get(LIST_URL, {"fresh": 1})
-    with django_assert_num_queries(5):
-        client.get(LIST_URL, {"sort": "popular"})
+    for params in ({"fresh": 1}, {"sort": "popular"}):
+        caches["fragments"].clear()  # the items are rendered anew
+        with django_assert_num_queries(5):
+            client.get(LIST_URL, params)
+    # Items rendered already: neither tags nor authors are read.
+    with django_assert_num_queries(3):
+        client.get(LIST_URL, {"sort": "popular", "fresh": 1})
+
+
+def test_list_item_shows_a_new_save_at_once(client, works, owner, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # the items' own cache alone
+    assert "saved by" not in client.get(LIST_URL).content.decode()
+    # A save leaves the catalog version as it is; the item still counts it.
+    services.work_save(user=owner, resource=works["ioi"])
+    assert "saved by 1" in client.get(LIST_URL).content.decode()
 
 
 def test_member_list_page_reads_saved_state_in_one_query(client, owner, papers):
