@@ -263,17 +263,19 @@ def test_resource_list_queries_do_not_grow_with_page_size_or_tags(client):
 
 
 def test_resource_list_query_count_is_pinned(client, shelf, django_assert_num_queries):
-    # Cold: the catalog version, the three facet lists and the synonyms, the count, the
-    # page, its tags and authors, and the four facet counts under these filters.
-    with django_assert_num_queries(13):
+    # Cold: the catalog version, the three facet lists and the synonyms, the four facet
+    # counts under these filters (which give the number of results too: no COUNT), the
+    # page, its tags and authors.
+    with django_assert_num_queries(12):
         client.get(LIST_URL, {"tag": ["circuits", "gpt-2"], "category": "papers"})
     # With the facet lists (and synonyms) cached: version, the query's words in the
-    # vocabulary, count, page, tags, authors, and the facet counts of these new filters.
+    # vocabulary, the facet counts of these new filters, the ranked results, the page
+    # read by their ids, tags, authors.
     with django_assert_num_queries(10):
         client.get(LIST_URL, {"tag": "circuits", "category": "tools", "q": "transformerlens"})
-    # The same filters on another address (not a page-cache hit): their facet counts are
-    # cached too, leaving version, vocabulary, count, page, tags and authors.
-    with django_assert_num_queries(6):
+    # The same filters on another address (not a page-cache hit): their facet counts and
+    # ranking are cached too, leaving version, vocabulary, page, tags and authors.
+    with django_assert_num_queries(5):
         client.get(
             LIST_URL, {"tag": "circuits", "category": "tools", "q": "transformerlens", "page": 1}
         )
