@@ -8,7 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils.text import Truncator
 
 from catalog.cache import cached_for_version, catalog_version
@@ -40,6 +40,8 @@ HOME_GROUPS = 12
 # How many of a search's results are kept in ranked order per catalog version:
 # ten pages, so that paging through them does not rank every match again.
 RANKED_IDS_KEPT = 240
+# A tag on more works than this is read in title order (``tag_resources``).
+COMMON_TAG = 1000
 
 
 @dataclass
@@ -412,8 +414,16 @@ def home_sections(facets: Facets) -> dict:
 
 def tag_resources(tag) -> CountedResults:
     """Published resources with ``tag`` (one of the cached facets' tags), by title."""
-    resources = listed(Resource.objects.published().filter(tags=tag)).order_by("title")
-    return CountedResults(resources, tag.resource_count)
+    published = Resource.objects.published()
+    if tag.resource_count > COMMON_TAG:
+        # Walking the titles in order meets a page of a common tag's works soonest.
+        tagged = TaggedResource.objects.filter(content_object=OuterRef("pk"), tag_id=tag.pk)
+        resources = published.filter(Exists(tagged))
+    else:
+        # A rarer tag's few works are read through the tag and sorted. (PostgreSQL
+        # chooses so by itself; SQLite's statistics know only the average tag.)
+        resources = published.filter(tagged_items__tag_id=tag.pk)
+    return CountedResults(listed(resources).order_by("title"), tag.resource_count)
 
 
 def category_resources(category) -> CountedResults:

@@ -1,3 +1,4 @@
+import copy
 import re
 
 import pytest
@@ -5,7 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog.facets import catalog_facets
 from catalog.models import ResearchGroup, Resource
+from catalog.selectors import COMMON_TAG, tag_resources
 from tests.factories import CategoryFactory, ResearchGroupFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -322,6 +325,16 @@ def test_tag_page_lists_published_resources_with_the_tag(client, shelf):
     assert "Archived circuits paper" not in page
     assert response.context["tag"].resource_count == 2
     assert 'href="/feeds/tags/gpt-2.rss"' in page
+
+
+def test_tag_page_lists_the_same_works_for_a_common_tag_and_a_rare_one(shelf):
+    """A common tag's works are read in title order, a rare one's through the tag: same list."""
+    tag = copy.copy(catalog_facets().tags_by_slug["circuits"])
+    as_rare = [resource.title for resource in tag_resources(tag)[0:24]]
+    tag.resource_count = COMMON_TAG + 1
+    as_common = [resource.title for resource in tag_resources(tag)[0:24]]
+    expected = sorted(shelf[name].title for name in ("lens", "ioi", "greater"))
+    assert as_rare == as_common == expected
 
 
 def test_tag_index_counts_only_published_resources(client, shelf):
