@@ -2,13 +2,15 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from catalog.facets import published_tags
 from catalog.markdown import render_markdown
-from catalog.models import Category, Resource
+from catalog.models import Category, Resource, ResourceAuthor
+from catalog.selectors import facets_for
 from catalog.text import clean_multiline
 
 FEED_LENGTH = 30
@@ -67,9 +69,16 @@ class LatestResourcesFeed(Feed):
         return Resource.objects.published()
 
     def items(self, obj=None):
+        # Authors in one query for the whole feed, not one per item.
         return (
             self.resources(obj)
             .select_related("category")
+            .prefetch_related(
+                Prefetch(
+                    "authorships",
+                    queryset=ResourceAuthor.objects.select_related("author").order_by("position"),
+                )
+            )
             .order_by("-published_at", "-id")[:FEED_LENGTH]
         )
 
@@ -102,7 +111,10 @@ class TagFeed(LatestResourcesFeed):
 
     def get_object(self, request, slug):
         # Like the tag's page: a tag no published resource carries has no feed.
-        return get_object_or_404(published_tags(), slug=slug)
+        tag = facets_for(request).tags_by_slug.get(slug)
+        if tag is None:
+            raise Http404("No published resource has this tag.")
+        return tag
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: new resources tagged {obj.name}"

@@ -10,6 +10,9 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
+from catalog.models import Resource
+from catalog.selectors import listed
+
 ITEM_TEMPLATE = "includes/resource_item.html"
 # Each process keeps its own: no round trip, and an entry is a few kilobytes.
 CACHE_ALIAS = "fragments"
@@ -22,10 +25,11 @@ def list_items(page, *, version: int, show_category: bool = True, show_popularit
     becomes the list of those works. Only works whose item this catalog
     version has not rendered yet have their tags and authors read.
     """
-    lookups = ()
     if isinstance(page.object_list, QuerySet):
         lookups = page.object_list._prefetch_related_lookups
         page.object_list = page.object_list.prefetch_related(None)
+    else:  # works already read (a search's ranked page): what a list item shows of them
+        lookups = listed(Resource.objects.none())._prefetch_related_lookups
     resources = page.object_list = list(page.object_list)
     keys = [item_key(resource, version, show_category, show_popularity) for resource in resources]
     cache = caches[CACHE_ALIAS]

@@ -4,7 +4,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
@@ -215,13 +216,26 @@ class Resource(CleanText, models.Model):
                 name="catalog_resource_year_in_range",
             ),
         ]
+        # Each public order has an index that yields a page without sorting the catalog.
         indexes = [
-            models.Index(fields=["status", "-created_at"], name="catalog_res_status_created"),
+            # The list's default order, recently added first (catalog.filters.ORDERINGS).
+            models.Index(fields=["status", "-created_at", "-id"], name="catalog_res_status_added"),
             models.Index(fields=["status", "year"], name="catalog_res_status_year"),
             # Feeds list the newest published first.
             models.Index(
                 fields=["status", "-published_at", "-id"], name="catalog_res_status_published"
             ),
+            # The home page's featured works, a few hundred among the whole catalog.
+            models.Index(
+                fields=["status", "-published_at", "-id"],
+                condition=Q(featured=True),
+                name="catalog_res_featured",
+            ),
+            # Tag pages, in title order; category pages, in title order within one category.
+            models.Index(fields=["status", "title"], name="catalog_res_status_title"),
+            models.Index(fields=["status", "category", "title"], name="catalog_res_category_title"),
+            # The list sorted by title (?sort=title).
+            models.Index(F("status"), Lower("title"), F("id"), name="catalog_res_lower_title"),
         ]
 
     def __str__(self):

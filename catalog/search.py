@@ -253,10 +253,14 @@ def with_title_match(queryset, parsed: ParsedQuery):
     starts = Q()
     for phrase in phrases:
         starts |= Q(squeezed_title__startswith=phrase)
+    # The title is squeezed and compared once per row, then featured decides 2 or 1:
+    # ranking a search compares every match.
     return queryset.alias(squeezed_title=squeezed).annotate(
         title_match=Case(
-            When(starts & Q(featured=True), then=Value(2)),
-            When(starts, then=Value(1)),
+            When(
+                starts,
+                then=Case(When(featured=True, then=Value(2)), default=Value(1)),
+            ),
             default=Value(0),
             output_field=IntegerField(),
         )

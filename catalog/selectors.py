@@ -6,16 +6,16 @@ pages list. One FilterSet is built per request, here; views only render.
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils.text import Truncator
 
 from catalog.cache import cached_for_version, catalog_version
 from catalog.canonical import canonical_key
 from catalog.citations import catalog_citation_keys
 from catalog.facets import Facets, catalog_facets
-from catalog.filters import ResourceFilter
+from catalog.filters import SORT_RELEVANCE, ResourceFilter
 from catalog.models import Resource, ResourceAuthor, ResourceLink, TaggedResource
 
 # What a visitor is told when a filter value cannot be used; the filter is then ignored.
@@ -37,6 +37,11 @@ HOME_FEATURED = 12
 HOME_RECENT = 12
 HOME_TAGS = 20
 HOME_GROUPS = 12
+# How many of a search's results are kept in ranked order per catalog version:
+# ten pages, so that paging through them does not rank every match again.
+RANKED_IDS_KEPT = 240
+# A tag on more works than this is read in title order (``tag_resources``).
+COMMON_TAG = 1000
 
 
 @dataclass
@@ -47,6 +52,7 @@ class ResourceQuery:
     notices: list[str]
     params: object  # a QueryDict of the usable parameters, page excluded
     facets: Facets
+    _counts: dict | None = field(default=None, init=False, repr=False)
 
     @property
     def data(self) -> dict:
@@ -60,6 +66,110 @@ class ResourceQuery:
     def resources(self):
         """The filtered, ordered resources, with what a list item shows loaded."""
         return listed(self.filterset.qs)
+
+    @property
+    def filters_key(self) -> str:
+        """The narrowing filters as a short digest: a cache key for what depends on them."""
+        data = self.data
+        key = "&".join(
+            f"{name}={value}"
+            for name in NARROWING
+            for value in (data.get(name) if name == "tag" else [data.get(name)]) or []
+            if value not in (None, "")
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def counts(self, *, version: int | None = None) -> dict:
+        """
+        Counts by primary key (tags, categories, groups) and by year under the
+        other active filters (``raw_facet_counts``), read once per request and
+        cached per catalog version and filters.
+        """
+        if self._counts is None:
+            if self.narrowed:
+                self._counts = cached_for_version(
+                    f"facet-counts:{self.filters_key}",
+                    lambda: raw_facet_counts(self),
+                    version=version,
+                )
+            else:  # the whole catalog: its cached counts, and the years'
+                facets = self.facets
+                self._counts = {
+                    "tags": {tag.pk: tag.resource_count for tag in facets.tags},
+                    "categories": {
+                        category.pk: category.resource_count for category in facets.categories
+                    },
+                    "groups": {group.pk: group.resource_count for group in facets.groups},
+                    "years": cached_for_version(
+                        "facet-years",
+                        lambda: raw_facet_counts(self, only="years"),
+                        version=version,
+                    )["years"],
+                }
+        return self._counts
+
+    def count(self, *, version: int | None = None) -> int:
+        """
+        How many resources the filters give, read from the category counts
+        rather than counted again: every resource has one category, and those
+        counts are taken under every filter but the category.
+        """
+        by_category = self.counts(version=version)["categories"]
+        if chosen := self.data.get("category"):
+            return by_category.get(self.facets.categories_by_slug[chosen].pk, 0)
+        return sum(by_category.values())
+
+    def results(self, *, version: int | None = None) -> "CountedResults":
+        """What the list pages through: ``resources``, its size known, a search's ranking kept."""
+        resources = self.resources
+        ranked_ids = None
+        if self.filterset.sort_order == SORT_RELEVANCE:
+            ranked_ids = cached_for_version(
+                f"ranked-ids:{self.filters_key}",
+                lambda: list(self.filterset.qs.values_list("pk", flat=True)[:RANKED_IDS_KEPT]),
+                version=version,
+            )
+        return CountedResults(resources, self.count(version=version), ranked_ids)
+
+
+class CountedResults:
+    """
+    A list of resources for the paginator, whose size is known without a
+    COUNT over the catalog. For a search ordered by relevance, ``ranked_ids``
+    holds the first results in order, so that their pages are read by primary
+    key instead of ranking every match again; later pages run the query.
+    """
+
+    def __init__(self, queryset, count: int, ranked_ids: list[int] | None = None):
+        self.queryset = queryset
+        self.size = count
+        self.ranked_ids = ranked_ids
+
+    @property
+    def model(self):
+        return self.queryset.model
+
+    def count(self) -> int:
+        return self.size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or self.ranked_ids is None:
+            return self.queryset[index]
+        stop = self.size if index.stop is None else index.stop
+        if stop > len(self.ranked_ids) and len(self.ranked_ids) < self.size:
+            return self.queryset[index]
+        ids = self.ranked_ids[index]
+        by_id = {
+            resource.pk: resource
+            # What an item shows beyond the row is read for the items not yet rendered.
+            for resource in listed(
+                Resource.objects.published().filter(pk__in=ids)
+            ).prefetch_related(None)
+        }
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def resource_query(params, *, facets: Facets) -> ResourceQuery:
@@ -196,27 +306,8 @@ def facet_counts(query: ResourceQuery, *, version: int | None = None) -> FacetCo
     data = query.data
     selected_tags = data.get("tag") or []
     year_min, year_max = data.get("year_min"), data.get("year_max")
-    key = "&".join(
-        f"{name}={value}"
-        for name in NARROWING
-        for value in (data.get(name) if name == "tag" else [data.get(name)]) or []
-        if value not in (None, "")
-    )
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     facets = query.facets
-    if query.narrowed:
-        counts = cached_for_version(
-            f"facet-counts:{digest}", lambda: raw_facet_counts(query), version=version
-        )
-    else:  # the whole catalog: its cached counts, and the years'
-        counts = {
-            "tags": {tag.pk: tag.resource_count for tag in facets.tags},
-            "categories": {category.pk: category.resource_count for category in facets.categories},
-            "groups": {group.pk: group.resource_count for group in facets.groups},
-            "years": cached_for_version(
-                "facet-years", lambda: raw_facet_counts(query, only="years"), version=version
-            )["years"],
-        }
+    counts = query.counts(version=version)
     tags = [
         FacetOption(tag.slug, tag.name, counts["tags"].get(tag.pk, 0), tag.slug in selected_tags)
         for tag in facets.tags
@@ -262,10 +353,14 @@ def raw_facet_counts(query: ResourceQuery, only: str | None = None) -> dict:
     def ids(*without):
         return filterset.filtered_without(*without).values("pk")
 
+    # Resources are grouped straight from the filtered query (no filter joins a
+    # table that could repeat a row); COUNT(*) lets the (status, year) index alone
+    # answer for the whole catalog.
     years = (
-        Resource.objects.filter(pk__in=ids("year_min", "year_max"), year__isnull=False)
+        filterset.filtered_without("year_min", "year_max")
+        .filter(year__isnull=False)
         .values("year")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))
         .order_by()
     )
     if only == "years":
@@ -278,9 +373,9 @@ def raw_facet_counts(query: ResourceQuery, only: str | None = None) -> dict:
         .order_by()
     )
     categories = (
-        Resource.objects.filter(pk__in=ids("category"))
+        filterset.filtered_without("category")
         .values("category_id")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))
         .order_by()
     )
     groups = (
@@ -319,6 +414,35 @@ def home_sections(facets: Facets) -> dict:
         "groups": sorted(facets.groups, key=lambda group: -group.resource_count)[:HOME_GROUPS],
         "group_count": len(facets.groups),
     }
+
+
+# The pages of one tag, category or group: their sizes are the facets' counts.
+
+
+def tag_resources(tag) -> CountedResults:
+    """Published resources with ``tag`` (one of the cached facets' tags), by title."""
+    published = Resource.objects.published()
+    if tag.resource_count > COMMON_TAG:
+        # Walking the titles in order meets a page of a common tag's works soonest.
+        tagged = TaggedResource.objects.filter(content_object=OuterRef("pk"), tag_id=tag.pk)
+        resources = published.filter(Exists(tagged))
+    else:
+        # A rarer tag's few works are read through the tag and sorted. (PostgreSQL
+        # chooses so by itself; SQLite's statistics know only the average tag.)
+        resources = published.filter(tagged_items__tag_id=tag.pk)
+    return CountedResults(listed(resources).order_by("title"), tag.resource_count)
+
+
+def category_resources(category) -> CountedResults:
+    """Published resources of ``category`` (one of the cached facets'), by title."""
+    resources = listed(category.resources.published()).order_by("title")
+    return CountedResults(resources, category.resource_count)
+
+
+def group_resources(group) -> CountedResults:
+    """Published resources of ``group`` (one of the cached facets'), the newest first."""
+    resources = listed(group.resources.published()).order_by("-year", "title")
+    return CountedResults(resources, group.resource_count)
 
 
 def author_resources(author):

@@ -17,13 +17,16 @@ from catalog.maintenance import MAINTENANCE_CHOICES
 from catalog.models import Author, Resource
 from catalog.selectors import (
     author_resources,
+    category_resources,
     citation_keys_for,
     facet_counts,
     facets_for,
+    group_resources,
     home_sections,
     identifier_match,
     listed,
     resource_query,
+    tag_resources,
     version_of,
 )
 
@@ -117,7 +120,7 @@ def resource_list(request):
         if wants_fragment(request):  # htmx would put the whole page in the results
             return HttpResponse(headers={"HX-Redirect": work.get_absolute_url()})
         return redirect(work)
-    page = paginate(request, query.resources)
+    page = paginate(request, query.results(version=version_of(request)))
     notices = query.notices
     if notice := page_notice(request.GET.get("page"), page):
         notices.append(notice)
@@ -221,11 +224,10 @@ def tag_detail(request, slug):
     tag = facets_for(request).tags_by_slug.get(slug)
     if tag is None:
         raise Http404("No published resource has this tag.")
-    resources = listed(Resource.objects.published().filter(tags=tag)).order_by("title")
     return render(
         request,
         "catalog/tag_detail.html",
-        {"tag": tag, **listing_context(request, paginate(request, resources))},
+        {"tag": tag, **listing_context(request, paginate(request, tag_resources(tag)))},
     )
 
 
@@ -235,11 +237,13 @@ def category_detail(request, slug):
     category = facets_for(request).categories_by_slug.get(slug)
     if category is None:
         raise Http404("No such category.")
-    resources = listed(category.resources.published()).order_by("title")
     return render(
         request,
         "catalog/category_detail.html",
-        {"category": category, **listing_context(request, paginate(request, resources))},
+        {
+            "category": category,
+            **listing_context(request, paginate(request, category_resources(category))),
+        },
     )
 
 
@@ -255,11 +259,13 @@ def group_detail(request, slug):
     group = facets_for(request).groups_by_slug.get(slug)
     if group is None:
         raise Http404("No such research group.")
-    resources = listed(group.resources.published()).order_by("-year", "title")
     return render(
         request,
         "catalog/group_detail.html",
-        {"group": group, **listing_context(request, paginate(request, resources))},
+        {
+            "group": group,
+            **listing_context(request, paginate(request, group_resources(group))),
+        },
     )
 
 

@@ -1,3 +1,4 @@
+import copy
 import re
 
 import pytest
@@ -5,7 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog.facets import catalog_facets
 from catalog.models import ResearchGroup, Resource
+from catalog.selectors import COMMON_TAG, tag_resources
 from tests.factories import CategoryFactory, ResearchGroupFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,17 +266,19 @@ def test_resource_list_queries_do_not_grow_with_page_size_or_tags(client):
 
 
 def test_resource_list_query_count_is_pinned(client, shelf, django_assert_num_queries):
-    # Cold: the catalog version, the three facet lists and the synonyms, the count, the
-    # page, its tags and authors, and the four facet counts under these filters.
-    with django_assert_num_queries(13):
+    # Cold: the catalog version, the three facet lists and the synonyms, the four facet
+    # counts under these filters (which give the number of results too: no COUNT), the
+    # page, its tags and authors.
+    with django_assert_num_queries(12):
         client.get(LIST_URL, {"tag": ["circuits", "gpt-2"], "category": "papers"})
     # With the facet lists (and synonyms) cached: version, the query's words in the
-    # vocabulary, count, page, tags, authors, and the facet counts of these new filters.
+    # vocabulary, the facet counts of these new filters, the ranked results, the page
+    # read by their ids, tags, authors.
     with django_assert_num_queries(10):
         client.get(LIST_URL, {"tag": "circuits", "category": "tools", "q": "transformerlens"})
-    # The same filters on another address (not a page-cache hit): their facet counts are
-    # cached too, and the page's items rendered, leaving version, vocabulary, count and page.
-    with django_assert_num_queries(4):
+    # The same filters on another address (not a page-cache hit): their facet counts,
+    # ranking and rendered items are cached too, leaving version, vocabulary and page.
+    with django_assert_num_queries(3):
         client.get(
             LIST_URL, {"tag": "circuits", "category": "tools", "q": "transformerlens", "page": 1}
         )
@@ -320,6 +325,16 @@ def test_tag_page_lists_published_resources_with_the_tag(client, shelf):
     assert "Archived circuits paper" not in page
     assert response.context["tag"].resource_count == 2
     assert 'href="/feeds/tags/gpt-2.rss"' in page
+
+
+def test_tag_page_lists_the_same_works_for_a_common_tag_and_a_rare_one(shelf):
+    """A common tag's works are read in title order, a rare one's through the tag: same list."""
+    tag = copy.copy(catalog_facets().tags_by_slug["circuits"])
+    as_rare = [resource.title for resource in tag_resources(tag)[0:24]]
+    tag.resource_count = COMMON_TAG + 1
+    as_common = [resource.title for resource in tag_resources(tag)[0:24]]
+    expected = sorted(shelf[name].title for name in ("lens", "ioi", "greater"))
+    assert as_rare == as_common == expected
 
 
 def test_tag_index_counts_only_published_resources(client, shelf):

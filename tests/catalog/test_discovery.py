@@ -14,7 +14,7 @@ from django.urls import reverse
 from catalog.facets import catalog_facets
 from catalog.models import Author, Resource, ResourceAuthor, SearchSynonym
 from catalog.search import refresh_planner_statistics
-from catalog.selectors import facet_counts, resource_query
+from catalog.selectors import CountedResults, facet_counts, resource_query
 from catalog.services.authors import authors_merge, resource_set_authors, split_author_names
 from catalog.services.starting_catalog import catalog_load
 from tests.factories import CategoryFactory, ResourceFactory
@@ -222,6 +222,65 @@ def test_facet_counts_match_the_query_after_adding_an_option(starting_catalog):
             changed = {**params, "category": option.slug}
             count = resource_query(query_for(**changed), facets=facets).resources.count()
             assert option.count == count, (params, option)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"category": "papers"},
+        {"tag": ["circuits"]},
+        {"category": "tools", "tag": ["library"]},
+        {"group": "eleutherai"},
+        {"year_min": "2023"},
+        {"year_min": "2024", "year_max": "2020"},
+        {"q": "attention"},
+        {"q": "attention", "category": "papers", "sort": "title"},
+        {"q": "autoencoderz"},
+        {"q": "zzzqqqxxx"},
+    ],
+)
+def test_list_page_count_is_the_number_of_results(client, starting_catalog, params):
+    """The count comes from the facet counts, never from a COUNT: it must still be exact."""
+    Resource.objects.filter(pk=Resource.objects.published().order_by("pk")[0].pk).update(
+        status=Resource.Status.DRAFT
+    )  # one that could be counted by mistake
+    response = client.get(LIST_URL, query_for(**params))
+    expected = resource_query(query_for(**params), facets=catalog_facets()).resources
+    assert not [notice for notice in response.context["notices"] if "ignored" in notice]
+    assert "There is no" not in " ".join(response.context["notices"])
+    page = response.context["page_obj"]
+    assert page.paginator.count == expected.count()
+    assert f"{expected.count()} resource" in response.content.decode()
+    assert [resource.pk for resource in page] == [resource.pk for resource in expected[:24]]
+
+
+def test_search_pages_follow_the_ranking_to_the_last_page(client, starting_catalog):
+    text = "interpretability"
+    expected = [
+        resource.pk
+        for resource in resource_query(query_for(q=text), facets=catalog_facets()).resources
+    ]
+    assert len(expected) > 48  # at least three pages
+    shown, number = [], 1
+    while True:
+        response = client.get(LIST_URL, {"q": text, "page": number})
+        page = response.context["page_obj"]
+        shown += [resource.pk for resource in page]
+        if not page.has_next():
+            break
+        number += 1
+    assert shown == expected
+
+
+def test_counted_results_past_the_kept_ranking_run_the_query(starting_catalog):
+    query = resource_query(query_for(q="interpretability"), facets=catalog_facets())
+    everything = list(query.resources.values_list("pk", flat=True))
+    results = CountedResults(query.resources, len(everything), ranked_ids=everything[:30])
+    assert [resource.pk for resource in results[0:24]] == everything[0:24]
+    assert [resource.pk for resource in results[24:48]] == everything[24:48]
+    assert [resource.pk for resource in results[48:]] == everything[48:]
+    assert len(results) == results.count() == len(everything)
 
 
 def test_list_page_shows_the_facet_counts_and_disables_empty_options(client, starting_catalog):

@@ -65,6 +65,18 @@ def test_feed_of_tag_only_unpublished_resources_carry_is_not_found(client):
         assert b"tagged" not in response.content
 
 
+def test_feed_queries_do_not_grow_with_its_items(client, django_assert_max_num_queries):
+    papers = CategoryFactory(name="Papers", slug="papers")
+    for number in range(12):
+        resource = ResourceFactory(title=f"Paper {number}", category=papers, tags=["circuits"])
+        store_authors(resource, [f"Author {number}", "Second Author"])
+    client.get("/feeds/tags/circuits.rss")  # the catalog version and the facets, cached
+    # The catalog version, the items with their category, and their authors.
+    with django_assert_max_num_queries(3):
+        body = client.get("/feeds/tags/circuits.rss").content.decode()
+    assert body.count("<item>") == 12 and "Author 11, Second Author" in body
+
+
 def test_feed_items_carry_sanitised_descriptions(client):
     ResourceFactory(title="Hostile", description="<script>alert(1)</script> *fine*")
     body = client.get("/feeds/latest.rss").content.decode()
