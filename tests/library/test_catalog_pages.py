@@ -20,10 +20,10 @@ def test_list_page_keeps_its_query_count_with_popularity(
     for resource in (works["sae"], works["ioi"]):
         services.work_save(user=owner, resource=resource)
     client.get(LIST_URL)  # facets cached from now on
-    # Version, count, page (with popularity joined), tags, authors: as without the library.
-    with django_assert_num_queries(5):
+    # Count, page (with popularity joined), tags, authors: as without the library.
+    with django_assert_num_queries(4):
         client.get(LIST_URL, {"fresh": 1})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(LIST_URL, {"sort": "popular"})
 
 
@@ -52,8 +52,8 @@ def test_detail_page_keeps_its_query_count(client, works, owner, django_assert_n
     services.work_save(user=owner, resource=works["sae"])
     url = works["sae"].get_absolute_url()
     client.get(url)
-    # Version, the work (with popularity), groups, tags, links, authors.
-    with django_assert_num_queries(6):
+    # The work (with popularity), groups, tags, links, authors.
+    with django_assert_num_queries(5):
         client.get(url, {"fresh": 1})
 
 
