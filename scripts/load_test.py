@@ -209,6 +209,14 @@ def submitter(base_url, number, category_id, stop, ledger, lock):
                 ledger["failed"].append((url, f"HTTP {status}"))
 
 
+APPROVE_PATH = "/admin/submissions/submission/"
+
+
+def approval(ids) -> dict:
+    # "apply": the answer to the action's confirmation page, approving at once.
+    return {"action": "approve", "_selected_action": ids, "apply": "1"}
+
+
 def moderator(base_url, stop, ledger, lock, pending, other_url=None):
     browser = Browser(base_url)
     browser.log_in("load-moderator", login_path="/admin/login/")
@@ -219,9 +227,7 @@ def moderator(base_url, stop, ledger, lock, pending, other_url=None):
             continue
         ids = [pk for pk, _ in proposals]
         try:
-            status, _ = browser.post(
-                "/admin/submissions/submission/", {"action": "approve", "_selected_action": ids}
-            )
+            status, _ = browser.post(APPROVE_PATH, approval(ids))
         except OSError as error:
             with lock:
                 ledger["approval_errors"].append(repr(error))
@@ -457,10 +463,9 @@ def main():
     final_moderator = Browser(base_urls[0])
     final_moderator.log_in("load-moderator", login_path="/admin/login/")
     while proposals := pending():
-        final_moderator.post(
-            "/admin/submissions/submission/",
-            {"action": "approve", "_selected_action": [pk for pk, _ in proposals]},
-        )
+        status, _ = final_moderator.post(APPROVE_PATH, approval([pk for pk, _ in proposals]))
+        if status != 302:
+            sys.exit(f"The last approvals failed (HTTP {status}).")
     for server in servers:
         server.terminate()
     for server in servers:
