@@ -17,7 +17,7 @@ DEPLOY_ENV = ENV_FILE= DEBUG=0 HTTPS=1 ALLOWED_HOSTS=awesome.example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=noreply@awesome.example.org
 
-.PHONY: help install run superuser test lint format deploy-check bench load-test lint-export bench-links bench-markdown bench-hostile bench-import ci clean
+.PHONY: help install run superuser test lint format deploy-check bench load-test load-test-two lint-export bench-links bench-markdown bench-hostile bench-import ci clean
 
 help:
 	@echo "make run        set up everything and serve the site on http://$(HOST):$(PORT)/"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint       ruff and the migrations check"
 	@echo "make bench      benchmark the public pages (RESOURCES=100000 for a larger catalog)"
 	@echo "make load-test  a minute of load with proposals, approvals and a worker restart"
+	@echo "make load-test-two  the same on two instances (DATABASE_URL and REDIS_URL)"
 	@echo "make ci         what CI runs (.ci/run)"
 
 install: $(VENV)/.installed
@@ -96,11 +97,20 @@ bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) scripts/bench.py --resources $(RESOURCES)
 
-# Load and fault test (see scripts/load_test.py): a minute of mixed traffic, proposals and
-# approvals, and a worker restart; with DATABASE_URL on PostgreSQL, on PostgreSQL.
+# Load and fault test (see scripts/load_test.py): a minute of mixed traffic alone, then a
+# minute with proposals, approvals and a worker restart; with DATABASE_URL on PostgreSQL,
+# on PostgreSQL.
 load-test: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) scripts/load_test.py
+
+# The same on two gunicorn instances sharing the database and the cache, as two machines
+# would: DATABASE_URL on PostgreSQL and REDIS_URL.
+load-test-two: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	@[ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || \
+		{ echo "load-test-two needs DATABASE_URL (PostgreSQL) and REDIS_URL" >&2; exit 1; }
+	$(PY) scripts/load_test.py --instances 2
 
 ci:
 	bash .ci/run

@@ -98,9 +98,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every later layer sees forwarded headers only from a trusted proxy.
     "awesome.proxies.TrustedProxyMiddleware",
+    # Next, so that a cached page skips every layer below; it replays the
+    # headers they add (security headers included) from the stored page.
+    "catalog.middleware.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "catalog.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,8 +160,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, this process's memory otherwise. Pages
-# are also kept in "local", this process's memory, in front of Redis: their
-# keys name the catalog version, so a local copy is never out of date.
+# are also kept in "local", this process's memory, in front of Redis: each one
+# names its catalog version, checked on every hit (catalog.middleware).
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -173,9 +175,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHES["local"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "catalog.pagestore.ProcessPageCache",
     "LOCATION": "pages",
-    "OPTIONS": {"MAX_ENTRIES": 500},
+    "OPTIONS": {"MAX_BYTES": env_int("PUBLIC_PAGE_MEMORY_MB", 64) * 1024 * 1024},
 }
 # List items rendered once per catalog version (catalog.list_items): a few
 # kilobytes each, in this process's memory.
@@ -210,11 +212,28 @@ else:
 # Anonymous visitors get public pages from the cache, keyed by the catalog's
 # version so that any change shows at once (catalog.middleware). 0 turns it off.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
-# The catalog version lives in the database; a cache shared by every process
-# (Redis) may hold a copy, which saves a database round trip on every page.
-CATALOG_VERSION_IN_CACHE = bool(REDIS_URL)
+# The catalog version lives in the database; each process keeps a copy and
+# reads it again at most this often, so a change committed elsewhere (another
+# worker, another instance) shows within this time. At most a second.
+CATALOG_VERSION_RECHECK_MS = env_int("CATALOG_VERSION_RECHECK_MS", 250)
+if not 0 <= CATALOG_VERSION_RECHECK_MS <= 1000:
+    raise ImproperlyConfigured("CATALOG_VERSION_RECHECK_MS must be between 0 and 1000.")
+# How a CDN or proxy in front may keep anonymous pages: browsers revalidate
+# every time (ETag, 304); a shared cache serves a page for PUBLIC_PAGE_CDN_SECONDS,
+# then an older one for up to PUBLIC_PAGE_STALE_SECONDS while it asks again.
+PUBLIC_PAGE_CDN_SECONDS = env_int("PUBLIC_PAGE_CDN_SECONDS", 1)
+PUBLIC_PAGE_STALE_SECONDS = env_int("PUBLIC_PAGE_STALE_SECONDS", 30)
+PUBLIC_PAGE_CACHE_CONTROL = (
+    f"public, max-age=0, s-maxage={PUBLIC_PAGE_CDN_SECONDS}, "
+    f"stale-while-revalidate={PUBLIC_PAGE_STALE_SECONDS}"
+)
+# A request for a page that another request is rendering, with no older copy
+# to show, waits this long for it before rendering it too.
+PUBLIC_PAGE_RENDER_WAIT_SECONDS = 5
 PUBLIC_PAGE_CACHE_PREFIXES = [
     "/resources/",
+    "/authors/",
+    "/paths/",
     "/tags/",
     "/categories/",
     "/groups/",

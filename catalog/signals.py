@@ -1,6 +1,8 @@
 """
 Keep derived state current on every change to the catalog: the search index,
-and the catalog version that cached pages are keyed by.
+and the catalog version that cached pages are keyed by. The version handlers
+only mark the transaction as having changed the catalog (catalog.cache): the
+version changes once, when it commits, however many rows it saved.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save

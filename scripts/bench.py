@@ -5,8 +5,15 @@ For each database (SQLite always; PostgreSQL too when DATABASE_URL names a
 PostgreSQL server) it seeds a separate database with a synthetic catalog,
 times every page in-process with the page cache off (uncached p50/p95 and SQL
 queries per request), then serves the site with gunicorn and the production
-settings on loopback and drives it with wrk: requests/s, p50, p95, the ratio
-to a static file, and the workers' memory. It prints one table per database.
+settings on loopback and drives it with wrk: requests/s, p50, p95, p99, the
+ratio to a static file, and the workers' memory. It prints one table per
+database, naming the cache (Redis when REDIS_URL is set, else each process's
+memory).
+
+While each cached page is under load the catalog changes every --change-every
+seconds (a new catalog version, as an approval makes), so every cached page
+expires several times during its run: a stampede of re-renders would show in
+its p99.
 """
 
 import argparse
@@ -42,8 +49,9 @@ end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
-  io.write(string.format("BENCH %d %d %.3f %.3f %d\\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, errors))
+  io.write(string.format("BENCH %d %d %.3f %.3f %.3f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, errors))
 end
 """
 
@@ -172,26 +180,75 @@ def worker_memory_mb(master_pid: int) -> list[float]:
     return sizes
 
 
-def load(url: str, seconds: int, connections: int, unique: bool, wrk_script: Path) -> dict:
+# Reads commands on stdin, one catalog change per line, so that the bench can
+# change the catalog during a run without starting Django each time.
+CHANGE_CODE = """
+import sys
+from catalog.cache import catalog_changed
+for line in sys.stdin:
+    catalog_changed()
+    print("changed", flush=True)
+"""
+
+
+class CatalogChanger:
+    """A manage.py shell that changes the catalog version on request, as an approval does."""
+
+    def __init__(self, environment):
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "shell", "-v", "0", "-c", CHANGE_CODE], cwd=PROJECT_DIR,
+            env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.changes = 0
+
+    def change(self) -> None:
+        self.process.stdin.write("change\n")
+        self.process.stdin.flush()
+        self.process.stdout.readline()
+        self.changes += 1
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def load(url, seconds, connections, unique, wrk_script, changer=None, change_every=0.0) -> dict:
     environment = os.environ | {"BENCH_UNIQUE": "1" if unique else "0"}
-    output = subprocess.run(
+    wrk = subprocess.Popen(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(wrk_script), url],
-        env=environment, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    requests, duration_us, p50, p95, errors = re.search(
-        r"BENCH (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", output
+        env=environment, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    changes = 0
+    if changer is not None and change_every > 0:
+        # The first change a moment in, the last a moment before the end.
+        next_change = time.monotonic() + change_every / 2
+        end = time.monotonic() + seconds - change_every / 2
+        while wrk.poll() is None and next_change < end:
+            time.sleep(max(0.0, next_change - time.monotonic()))
+            changer.change()
+            changes += 1
+            next_change += change_every
+    output, _ = wrk.communicate()
+    if wrk.returncode != 0:
+        sys.exit(f"wrk failed on {url}")
+    requests, duration_us, p50, p95, p99, errors = re.search(
+        r"BENCH (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", output
     ).groups()
     return {
         "rps": int(requests) / (int(duration_us) / 1e6),
         "p50": float(p50),
         "p95": float(p95),
+        "p99": float(p99),
         "errors": int(errors),
+        "changes": changes,
     }
 
 
 def bench_database(label: str, url: str, args, wrk_script: Path) -> None:
-    print(f"\n{label}: {url}", flush=True)
+    redis_url = os.environ.get("REDIS_URL", "")
+    cache = f"Redis ({redis_url})" if redis_url else "each process's memory (no REDIS_URL)"
+    print(f"\n{label}: {url}; cache: {cache}", flush=True)
     environment = os.environ | {
         "DATABASE_URL": url,
         "ENV_FILE": "",
@@ -228,6 +285,7 @@ def bench_database(label: str, url: str, args, wrk_script: Path) -> None:
         cwd=PROJECT_DIR, env=environment,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    changer = CatalogChanger(environment)
     try:
         for _ in range(100):
             try:
@@ -241,19 +299,25 @@ def bench_database(label: str, url: str, args, wrk_script: Path) -> None:
             # server is left to go idle so that no page pays for the one before.
             urllib.request.urlopen(base + path, timeout=60).read()
             time.sleep(1)
-            rows[name] = load(base + path, args.seconds, args.connections, False, wrk_script)
+            rows[name] = load(
+                base + path, args.seconds, args.connections, False, wrk_script,
+                changer=None if name == "static file" else changer,
+                change_every=args.change_every,
+            )  # fmt: skip
         rows["list, uncached"] = load(
             base + paths["list"], args.seconds, args.connections, True, wrk_script
         )
         memory = worker_memory_mb(server.pid)
     finally:
+        changer.close()
         server.terminate()
         server.wait(timeout=30)
 
     static_rps = rows["static file"]["rps"]
+    print(f"\n  {label}, cache: {cache}")
     print(
-        f"\n  {'page':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'× static':>9} "
-        f"{'errors':>7} {'queries':>8} {'uncached p50':>13} {'p95':>7}"
+        f"  {'page':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'× static':>9} "
+        f"{'errors':>7} {'changes':>8} {'queries':>8} {'uncached p50':>13} {'p95':>7}"
     )
     for name, row in rows.items():
         measured = uncached.get("list" if name == "list, uncached" else name)
@@ -262,18 +326,19 @@ def bench_database(label: str, url: str, args, wrk_script: Path) -> None:
         uncached_p95 = f"{measured['p95']:.1f}" if measured else "–"
         print(
             f"  {name:<16} {row['rps']:>8,.0f} {row['p50']:>8.2f} {row['p95']:>8.2f} "
-            f"{row['rps'] / static_rps:>9.2f} {row['errors']:>7} {queries:>8} "
-            f"{uncached_p50:>13} {uncached_p95:>7}"
+            f"{row['p99']:>8.2f} {row['rps'] / static_rps:>9.2f} {row['errors']:>7} "
+            f"{row['changes']:>8} {queries:>8} {uncached_p50:>13} {uncached_p95:>7}"
         )
     print(
         f"\n  gunicorn: {len(memory)} workers, RSS {statistics.mean(memory):.0f} MB each on "
         f"average ({max(memory):.0f} MB at most), {sum(memory):.0f} MB in all"
     )
     print(
-        "  req/s, p50 and p95 over HTTP with the page cache (wrk, 2 threads, "
-        f"{args.connections} connections, {args.seconds} s a page); 'list, uncached' adds a "
-        "fresh parameter to every request; queries and uncached p50/p95 are in-process with "
-        f"the page cache off ({args.repeat} requests a page)."
+        "  req/s, p50, p95 and p99 over HTTP with the page cache (wrk, 2 threads, "
+        f"{args.connections} connections, {args.seconds} s a page), the catalog changing every "
+        f"{args.change_every:g} s during each cached page's run ('changes'); 'list, uncached' "
+        "adds a fresh parameter to every request; queries and uncached p50/p95 are in-process "
+        f"with the page cache off ({args.repeat} requests a page)."
     )
 
 
@@ -284,6 +349,12 @@ def main():
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=5, help="load time per page")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--change-every",
+        type=float,
+        default=1.0,
+        help="seconds between catalog changes during each cached page's run (0: none)",
+    )
     parser.add_argument("--repeat", type=int, default=60, help="in-process requests per page")
     parser.add_argument(
         "--uncached-only", action="store_true", help="only the in-process uncached timings"

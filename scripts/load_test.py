@@ -12,20 +12,33 @@ names a PostgreSQL server), then for --seconds (default 60):
   moderator approves them through the admin action;
 - halfway through, gunicorn is told to restart its workers (SIGHUP).
 
+Before that, the same reads run for --baseline-seconds (default: --seconds)
+with no writes at all, so that the report compares reads under writes with
+reads alone.
+
+With --instances 2, two gunicorn instances serve the same database and the
+same cache (DATABASE_URL on PostgreSQL and REDIS_URL, as two machines would):
+reads are spread over both, proposals are sent and approved through the first,
+and after each approval the second instance's anonymous list is polled until
+the newest approved title shows; the report gives the longest delay.
+
 It then checks that no request failed, that every proposal the site
-acknowledged is stored, and that every approved one became exactly one
-resource. It exits non-zero when any check fails. It is a script, not a test
-of the suite: it takes a minute or more and needs wrk.
+acknowledged is stored, that every approved one became exactly one resource,
+and (two instances) that every approval showed on the other instance within
+a second. It exits non-zero when any check fails. It is a script, not a test
+of the suite: it takes a few minutes and needs wrk.
 """
 
 import argparse
 import html
+import json
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +54,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PASSWORD = "load-test-" + secrets.token_urlsafe(12)
 SUBMITTERS = 4
+# An approval must show on the other instance within this many seconds.
+VISIBILITY_LIMIT = 1.0
 
 READ_PATHS = [
     "/",
@@ -194,34 +209,162 @@ def submitter(base_url, number, category_id, stop, ledger, lock):
                 ledger["failed"].append((url, f"HTTP {status}"))
 
 
-def moderator(base_url, stop, ledger, lock, pending_ids):
+APPROVE_PATH = "/admin/submissions/submission/"
+
+
+def approval(ids) -> dict:
+    # "apply": the answer to the action's confirmation page, approving at once.
+    return {"action": "approve", "_selected_action": ids, "apply": "1"}
+
+
+def moderator(base_url, stop, ledger, lock, pending, other_url=None):
     browser = Browser(base_url)
     browser.log_in("load-moderator", login_path="/admin/login/")
     while not stop.is_set():
-        ids = pending_ids()
-        if not ids:
+        proposals = pending()
+        if not proposals:
             time.sleep(0.2)
             continue
+        ids = [pk for pk, _ in proposals]
         try:
-            status, _ = browser.post(
-                "/admin/submissions/submission/", {"action": "approve", "_selected_action": ids}
-            )
+            status, _ = browser.post(APPROVE_PATH, approval(ids))
         except OSError as error:
             with lock:
                 ledger["approval_errors"].append(repr(error))
             continue
+        approved_at = time.monotonic()
         with lock:
             ledger["approval_rounds"] += 1
             if status != 302:
                 ledger["approval_errors"].append(f"HTTP {status}")
+        if other_url is not None and status == 302:
+            # The newest approved title, on the other instance's anonymous list.
+            delay = shown_after(other_url, proposals[-1][1], approved_at)
+            with lock:
+                ledger["visibility"].append(delay)
         time.sleep(0.5)
+
+
+def shown_after(base_url, title, since, give_up=10.0):
+    """Seconds from ``since`` until ``title`` shows on the list at ``base_url`` (anonymous)."""
+    needle = html.escape(title)
+    while time.monotonic() - since < give_up:
+        try:
+            with urllib.request.urlopen(base_url + "/resources/", timeout=10) as response:
+                if needle in response.read().decode():
+                    return time.monotonic() - since
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return float("inf")
+
+
+def start_server(environment, port, log):
+    return subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", "awesome.wsgi"],
+        cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def wait_until_serving(base_url):
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base_url}/healthz/", timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"{base_url} did not start")
+
+
+def read_load(base_urls, seconds, connections, script):
+    """wrk on every instance at once, the connections shared out among them."""
+    share = max(1, connections // len(base_urls))
+    command = ["wrk", "-t2", f"-c{share}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
+    return [
+        subprocess.Popen([*command, base_url], stdout=subprocess.PIPE, text=True)
+        for base_url in base_urls
+    ]
+
+
+def read_results(loads):
+    results = []
+    for load in loads:
+        output, _ = load.communicate()
+        requests, duration, connect, read, write, status, timeout, p50, p99 = re.search(
+            r"LOAD (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)", output
+        ).groups()
+        results.append(
+            {
+                "requests": int(requests),
+                "seconds": int(duration) / 1e6,
+                "errors": {
+                    "connect": int(connect),
+                    "read": int(read),
+                    "write": int(write),
+                    "HTTP": int(status),
+                    "timeout": int(timeout),
+                },
+                "p50": float(p50),
+                "p99": float(p99),
+            }
+        )
+    return results
+
+
+def describe(results, connections) -> str:
+    requests = sum(result["requests"] for result in results)
+    rate = sum(result["requests"] / result["seconds"] for result in results)
+    errors = {
+        name: sum(result["errors"][name] for result in results) for name in results[0]["errors"]
+    }
+    latencies = ", ".join(f"p50 {result['p50']} ms, p99 {result['p99']} ms" for result in results)
+    per_instance = " (each instance)" if len(results) > 1 else ""
+    return (
+        f"{requests:,} requests ({rate:,.0f}/s) over {connections} connections, "
+        f"{latencies}{per_instance}; errors: "
+        + ", ".join(f"{name} {count}" for name, count in errors.items())
+    )
+
+
+def throughput(results) -> float:
+    return sum(result["requests"] / result["seconds"] for result in results)
+
+
+def read_errors(results) -> int:
+    return sum(sum(result["errors"].values()) for result in results)
+
+
+def empty_shared_pages(environment):
+    """Drop the pages the run left in Redis (unique addresses would linger for minutes)."""
+    if not environment.get("REDIS_URL"):
+        return
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    for pattern in ("*:page:*", "*:render:*"):
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--baseline-seconds",
+        type=int,
+        help="reads alone before the writes start (default: --seconds; 0: none)",
+    )
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--instances",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="gunicorn instances on the same database and cache (2: reads spread over both)",
+    )
     args = parser.parse_args()
+    baseline_seconds = args.seconds if args.baseline_seconds is None else args.baseline_seconds
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
 
@@ -237,7 +380,14 @@ def main():
         "SUBMISSIONS_PENDING_LIMIT": "100000",
         "LOG_LEVEL": "WARNING",
     }
-    print(f"Database: {database_url}", flush=True)
+    redis_url = environment.get("REDIS_URL", "")
+    print(
+        f"Database: {database_url}; cache: {redis_url or 'each process memory'}; "
+        f"instances: {args.instances}",
+        flush=True,
+    )
+    if args.instances == 2 and not (database_url.startswith("postgres") and redis_url):
+        print("  (two instances are meant for PostgreSQL and Redis, as two machines would use)")
     manage(environment, "migrate", "--noinput", "-v", "0")
     manage(environment, "load_catalog")
     manage(environment, "collectstatic", "--noinput", "-v", "0")
@@ -255,91 +405,119 @@ def main():
     from catalog.models import Category, Resource
     from submissions.models import Submission
 
-    def pending_ids():
+    def pending():
         close_old_connections()
-        return list(Submission.objects.pending().values_list("pk", flat=True)[:20])
+        return list(Submission.objects.pending().order_by("pk").values_list("pk", "title")[:20])
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    empty_shared_pages(environment)
+    base_urls = [f"http://127.0.0.1:{free_port()}" for _ in range(args.instances)]
     server_log_path = PROJECT_DIR / "loadtest-server.log"
-    server_log = open(server_log_path, "w")  # noqa: SIM115 -- open while the server runs
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "awesome.wsgi"],
-        cwd=PROJECT_DIR, env=environment, stdout=server_log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base_url}/healthz/", timeout=2).close()
-            break
-        except OSError:
-            time.sleep(0.2)
+    server_log = open(server_log_path, "w")  # noqa: SIM115 -- open while the servers run
+    servers = [
+        start_server(environment, int(url.rsplit(":", 1)[1]), server_log) for url in base_urls
+    ]
+    for url in base_urls:
+        wait_until_serving(url)
 
-    ledger = {"acknowledged": [], "failed": [], "approval_rounds": 0, "approval_errors": []}
+    ledger = {
+        "acknowledged": [],
+        "failed": [],
+        "approval_rounds": 0,
+        "approval_errors": [],
+        "visibility": [],
+    }
     lock = threading.Lock()
     stop = threading.Event()
     category_id = str(Category.objects.get(slug="papers").pk)
+    other_url = base_urls[1] if len(base_urls) > 1 else None
     workers = [
-        threading.Thread(target=submitter, args=(base_url, n, category_id, stop, ledger, lock))
+        threading.Thread(target=submitter, args=(base_urls[0], n, category_id, stop, ledger, lock))
         for n in range(SUBMITTERS)
     ]
     workers.append(
-        threading.Thread(target=moderator, args=(base_url, stop, ledger, lock, pending_ids))
+        threading.Thread(
+            target=moderator, args=(base_urls[0], stop, ledger, lock, pending, other_url)
+        )
     )
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "mixed.lua"
         script.write_text(WRK_SCRIPT)
-        load = subprocess.Popen(
-            ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s",
-             "-s", str(script), base_url],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        baseline = None
+        if baseline_seconds:
+            print(f"Reads alone for {baseline_seconds} s", flush=True)
+            baseline = read_results(
+                read_load(base_urls, baseline_seconds, args.connections, script)
+            )
+        print(f"Reads, proposals and approvals for {args.seconds} s", flush=True)
+        loads = read_load(base_urls, args.seconds, args.connections, script)
         for worker in workers:
             worker.start()
         time.sleep(args.seconds / 2)
         print("Restarting gunicorn's workers (SIGHUP) under load", flush=True)
-        server.send_signal(signal.SIGHUP)
-        output, _ = load.communicate()
+        servers[0].send_signal(signal.SIGHUP)
+        under_writes = read_results(loads)
     stop.set()
     for worker in workers:
         worker.join(timeout=60)
     # One last round, so that every proposal sent is decided.
-    final_moderator = Browser(base_url)
+    final_moderator = Browser(base_urls[0])
     final_moderator.log_in("load-moderator", login_path="/admin/login/")
-    while ids := pending_ids():
-        final_moderator.post(
-            "/admin/submissions/submission/", {"action": "approve", "_selected_action": ids}
-        )
-    server.terminate()
-    server.wait(timeout=30)
+    while proposals := pending():
+        status, _ = final_moderator.post(APPROVE_PATH, approval([pk for pk, _ in proposals]))
+        if status != 302:
+            sys.exit(f"The last approvals failed (HTTP {status}).")
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        server.wait(timeout=30)
     server_log.close()
+    empty_shared_pages(environment)
 
     close_old_connections()
-    requests, duration, connect, read, write, status, timeout, p50, p99 = re.search(
-        r"LOAD (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)", output
-    ).groups()
-    read_errors = sum(int(count) for count in (connect, read, write, status, timeout))
     acknowledged = ledger["acknowledged"]
     stored = set(Submission.objects.filter(url__in=acknowledged).values_list("url", flat=True))
     approved = Submission.objects.filter(url__in=acknowledged, state=Submission.State.APPROVED)
     resources = Resource.objects.filter(url__in=acknowledged)
     duplicates = len(acknowledged) - len(set(acknowledged))
 
-    print(
-        f"\nReads: {int(requests):,} requests in {int(duration) / 1e6:.0f} s "
-        f"({int(requests) / (int(duration) / 1e6):,.0f}/s) over {args.connections} connections, "
-        f"p50 {p50} ms, p99 {p99} ms; errors: connect {connect}, read {read}, write {write}, "
-        f"HTTP {status}, timeout {timeout}"
-    )
+    if baseline is not None:
+        print(f"\nReads alone: {describe(baseline, args.connections)}")
+    print(f"Reads under writes: {describe(under_writes, args.connections)}")
     print(
         f"Proposals: {len(acknowledged)} acknowledged, {len(stored)} stored, "
         f"{len(ledger['failed'])} failed; {approved.count()} approved in "
         f"{ledger['approval_rounds']} admin actions during the load; "
         f"{resources.count()} resources created from them"
     )
+    visibility = ledger["visibility"]
+    if other_url is not None:
+        longest = max(visibility, default=0.0)
+        print(
+            f"Approvals seen on the other instance: {len(visibility)}, after "
+            f"{statistics.median(visibility) * 1000 if visibility else 0:.0f} ms at the median "
+            f"and {longest * 1000:.0f} ms at the longest"
+        )
+    worst_p99 = max(result["p99"] for result in under_writes)
+    goals = [f"read p99 under writes {worst_p99:.0f} ms (goal < 250 ms)"]
+    if baseline is not None:
+        ratio = throughput(under_writes) / throughput(baseline)
+        goals.append(f"read throughput under writes {ratio:.2f} × reads alone (goal ≥ 0.5)")
+    print("Goals: " + "; ".join(goals))
+    print(
+        "JSON: "
+        + json.dumps(
+            {
+                "baseline": baseline,
+                "under_writes": under_writes,
+                "visibility": visibility,
+                "acknowledged": len(acknowledged),
+            }
+        )
+    )
+
     problems = []
-    if read_errors:
-        problems.append(f"{read_errors} read requests failed")
+    if read_errors(under_writes) or (baseline is not None and read_errors(baseline)):
+        problems.append("read requests failed")
     if ledger["failed"]:
         problems.append(f"proposals failed: {ledger['failed'][:5]}")
     if ledger["approval_errors"]:
@@ -350,6 +528,9 @@ def main():
         problems.append("approved proposals and created resources do not match one to one")
     if not acknowledged:
         problems.append("no proposal was acknowledged")
+    if other_url is not None and any(delay > VISIBILITY_LIMIT for delay in visibility):
+        late = sum(1 for delay in visibility if delay > VISIBILITY_LIMIT)
+        problems.append(f"{late} approvals took more than {VISIBILITY_LIMIT:g} s to show")
     print(
         "\n" + ("FAILED: " + "; ".join(problems) if problems else "PASSED: no error, no write lost")
     )

@@ -39,7 +39,7 @@ def test_home_shows_published_paths_and_an_edit_shows_at_once(path):
 
 def test_home_query_count_does_not_grow_with_paths(client, path, django_assert_num_queries):
     client.get("/")  # facets and paths are cached for this catalog version
-    with django_assert_num_queries(3):  # as before reading paths (tests/catalog/test_pages.py)
+    with django_assert_num_queries(2):  # as before reading paths (tests/catalog/test_pages.py)
         client.get("/", {"fresh": 1})
 
 
