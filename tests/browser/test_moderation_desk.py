@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog.models import Resource
 from submissions.emails import send_decision
@@ -160,7 +161,10 @@ def test_bulk_approval_shows_each_description_before_publishing(browser, live_ur
     save_screenshot(page, "moderation-bulk-confirm-1280")
 
     page.get_by_role("button", name="Approve and publish 2").click()
-    assert "Approved: “A clean proposal”, “Another clean proposal”." in page.content()
+    # The message is on the change list the approval leads back to, once it has loaded.
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Approved: “A clean proposal”, “Another clean proposal”."
+    )
     assert Resource.objects.published().count() == 2
     context.close()
 
