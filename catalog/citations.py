@@ -65,19 +65,28 @@ def ascii_word(text: str) -> str:
 
 
 def author_names(resource) -> list[str]:
-    names = (one_line(name) for name in resource.author_names())
+    return written_names(resource.author_names())
+
+
+def written_names(names) -> list[str]:
+    """``names`` as one line each, without the empty ones."""
+    names = (one_line(name) for name in names)
     return [name for name in names if name]
 
 
 def citation_key(resource) -> str:
     """``lastnameYEARfirstword``, e.g. ``bricken2023towards``; stable while those facts are."""
-    authors = author_names(resource)
+    return key_of(resource.title, resource.year, resource.slug, author_names(resource))
+
+
+def key_of(title: str, year: int | None, slug: str, authors: list[str]) -> str:
+    """``citation_key`` from a work's facts, its authors' names written as ``author_names``."""
     surname = ascii_word(authors[0].split()[-1]) if authors else ""
     first_word = next(
-        (ascii_word(word) for word in resource.title.split() if ascii_word(word) not in STOP_WORDS),
+        (ascii_word(word) for word in title.split() if ascii_word(word) not in STOP_WORDS),
         "",
     )
-    return f"{surname or 'anon'}{resource.year or ''}{first_word}" or resource.slug
+    return f"{surname or 'anon'}{year or ''}{first_word}" or slug
 
 
 def bibtex(resource, key: str | None = None) -> str:
@@ -124,18 +133,24 @@ def catalog_citation_keys() -> dict[int, str]:
     of addition to the catalog, where several works share it. Computed over the
     whole catalog, so a work has the same key in every file and on its page.
     """
-    from catalog.models import Resource  # models import this module's neighbours
+    from catalog.models import Resource, ResourceAuthor  # models import this module's neighbours
 
-    works = (
-        Resource.objects.published()
-        .filter(category__slug__in=CITABLE_CATEGORIES)
-        .only("pk", "title", "year", "slug")
-        .prefetch_related("authorships__author")
-        .order_by("pk")
+    # Plain rows rather than model instances: this runs over the whole catalog
+    # after every change, on the first request for a page that shows a key.
+    citable = Resource.objects.published().filter(category__slug__in=CITABLE_CATEGORIES)
+    works = citable.order_by("pk").values_list("pk", "title", "year", "slug")
+    names: dict[int, list[str]] = {}
+    credits = (
+        ResourceAuthor.objects.filter(resource__in=citable)
+        .order_by("resource_id", "position")
+        .values_list("resource_id", "author__name")
     )
+    for resource_id, name in credits:
+        names.setdefault(resource_id, []).append(name)
     by_base: dict[str, list[int]] = {}
-    for work in works:
-        by_base.setdefault(citation_key(work), []).append(work.pk)
+    for pk, title, year, slug in works:
+        base = key_of(title, year, slug, written_names(names.get(pk, ())))
+        by_base.setdefault(base, []).append(pk)
     keys, used = {}, set(by_base)
     for base, pks in by_base.items():
         if len(pks) == 1:
