@@ -11,9 +11,10 @@ database, naming the cache (Redis when REDIS_URL is set, else each process's
 memory).
 
 While each cached page is under load the catalog changes every --change-every
-seconds (a new catalog version, as an approval makes), so every cached page
-expires several times during its run: a stampede of re-renders would show in
-its p99.
+seconds (a new catalog version, as an approval makes): by default once, halfway
+through each page's run, so that every cached page expires under load and a
+stampede of re-renders would show in its p99; --change-every 1 changes it
+every second.
 """
 
 import argparse
@@ -221,9 +222,10 @@ def load(url, seconds, connections, unique, wrk_script, changer=None, change_eve
     )  # fmt: skip
     changes = 0
     if changer is not None and change_every > 0:
-        # The first change a moment in, the last a moment before the end.
+        # The first change half an interval in; none in the last half second,
+        # so that every change is followed by load.
         next_change = time.monotonic() + change_every / 2
-        end = time.monotonic() + seconds - change_every / 2
+        end = time.monotonic() + seconds - 0.5
         while wrk.poll() is None and next_change < end:
             time.sleep(max(0.0, next_change - time.monotonic()))
             changer.change()
@@ -352,8 +354,9 @@ def main():
     parser.add_argument(
         "--change-every",
         type=float,
-        default=1.0,
-        help="seconds between catalog changes during each cached page's run (0: none)",
+        default=5.0,
+        help="seconds between catalog changes during each cached page's run (0: none; the "
+        "default, with 5 s runs, expires each page once, halfway; 1 is a stress test)",
     )
     parser.add_argument("--repeat", type=int, default=60, help="in-process requests per page")
     parser.add_argument(
