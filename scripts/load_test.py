@@ -10,7 +10,8 @@ names a PostgreSQL server), then for --seconds (default 60):
   and list requests that miss the page cache;
 - submitters log in and send proposals through the real form, while a
   moderator approves them through the admin action;
-- halfway through, gunicorn is told to restart its workers (SIGHUP).
+- halfway through, gunicorn is told to restart its workers (SIGHUP); reads
+  before and after that moment are reported apart.
 
 Before that, the same reads run for --baseline-seconds (default: --seconds)
 with no writes at all, so that the report compares reads under writes with
@@ -448,14 +449,21 @@ def main():
             baseline = read_results(
                 read_load(base_urls, baseline_seconds, args.connections, script)
             )
-        print(f"Reads, proposals and approvals for {args.seconds} s", flush=True)
-        loads = read_load(base_urls, args.seconds, args.connections, script)
+        # Two halves: approvals alone, then approvals through a restart of the
+        # workers, measured apart so that each says what it measures.
+        half = max(1, args.seconds // 2)
+        print(f"Reads, proposals and approvals for {half} s", flush=True)
+        loads = read_load(base_urls, half, args.connections, script)
         for worker in workers:
             worker.start()
-        time.sleep(args.seconds / 2)
-        print("Restarting gunicorn's workers (SIGHUP) under load", flush=True)
-        servers[0].send_signal(signal.SIGHUP)
         under_writes = read_results(loads)
+        print(
+            f"The same for {half} s more, gunicorn's workers restarted (SIGHUP) at the start",
+            flush=True,
+        )
+        loads = read_load(base_urls, half, args.connections, script)
+        servers[0].send_signal(signal.SIGHUP)
+        through_restart = read_results(loads)
     stop.set()
     for worker in workers:
         worker.join(timeout=60)
@@ -483,6 +491,7 @@ def main():
     if baseline is not None:
         print(f"\nReads alone: {describe(baseline, args.connections)}")
     print(f"Reads under writes: {describe(under_writes, args.connections)}")
+    print(f"Reads under writes, through the restart: {describe(through_restart, args.connections)}")
     print(
         f"Proposals: {len(acknowledged)} acknowledged, {len(stored)} stored, "
         f"{len(ledger['failed'])} failed; {approved.count()} approved in "
@@ -509,6 +518,7 @@ def main():
             {
                 "baseline": baseline,
                 "under_writes": under_writes,
+                "through_restart": through_restart,
                 "visibility": visibility,
                 "acknowledged": len(acknowledged),
             }
@@ -516,7 +526,11 @@ def main():
     )
 
     problems = []
-    if read_errors(under_writes) or (baseline is not None and read_errors(baseline)):
+    if (
+        read_errors(under_writes)
+        or read_errors(through_restart)
+        or (baseline is not None and read_errors(baseline))
+    ):
         problems.append("read requests failed")
     if ledger["failed"]:
         problems.append(f"proposals failed: {ledger['failed'][:5]}")
