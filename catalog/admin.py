@@ -211,22 +211,71 @@ class ResourceAdmin(admin.ModelAdmin):
         self.message_user(request, f"Archived {count} resource(s).", messages.SUCCESS)
 
 
-class TagMergeForm(forms.Form):
-    target = forms.ModelChoiceField(
-        queryset=Tag.objects.order_by("name"),
-        label="Merge into",
-        help_text="Resources with a selected tag get this one; the selected tags are deleted.",
-    )
+class MergeForm(forms.Form):
+    """Which record the selected ones are merged into; never only into themselves."""
 
-    def __init__(self, *args, sources, **kwargs):
+    def __init__(self, *args, sources, targets, help_text, other_than, **kwargs):
         super().__init__(*args, **kwargs)
         self.sources = list(sources)
+        self.other_than = other_than
+        self.fields["target"] = forms.ModelChoiceField(
+            queryset=targets, label="Merge into", help_text=help_text
+        )
 
     def clean_target(self):
         target = self.cleaned_data["target"]
-        if all(tag.pk == target.pk for tag in self.sources):
-            raise forms.ValidationError("Choose a tag other than the one being merged.")
+        if all(source.pk == target.pk for source in self.sources):
+            raise forms.ValidationError(
+                f"Choose {self.other_than} other than the one being merged."
+            )
         return target
+
+
+class MergeAction:
+    """
+    The admin action that merges the selected records into one the curator
+    chooses, after a confirmation page listing them with how many works each
+    has (``resource_count``, annotated by the admin's queryset).
+    """
+
+    merge_help_text = ""
+    merge_other_than = ""  # "a tag": the refusal names what to choose
+    merge_counted = ""  # what resource_count counts, in the singular
+    merge_message = ""  # "Merged {names} into “{target}”; {count} …"
+
+    def merge_records(self, sources, target) -> int:
+        """Merge ``sources`` into ``target``; how many works changed."""
+        raise NotImplementedError
+
+    def merge_selected(self, request, queryset):
+        form = MergeForm(
+            request.POST if "apply" in request.POST else None,
+            sources=queryset,
+            targets=self.model.objects.order_by("name"),
+            help_text=self.merge_help_text,
+            other_than=self.merge_other_than,
+        )
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            sources = [record for record in queryset if record.pk != target.pk]
+            count = self.merge_records(sources, target)
+            names = format_html_join(", ", "“{}”", ((record.name,) for record in sources))
+            self.message_user(
+                request,
+                format_html(self.merge_message, names=names, target=target, count=count),
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge {self.model._meta.verbose_name_plural}",
+            "opts": self.model._meta,
+            "records": queryset,
+            "counted": self.merge_counted,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/merge.html", context)
 
 
 @admin.register(LinkCheckRun)
@@ -277,8 +326,12 @@ class TagAdminForm(forms.ModelForm):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(MergeAction, admin.ModelAdmin):
     form = TagAdminForm
+    merge_help_text = "Resources with a selected tag get this one; the selected tags are deleted."
+    merge_other_than = "a tag"
+    merge_counted = "resource"
+    merge_message = "Merged {names} into “{target}”; {count} resource(s) retagged."
     list_display = ["name", "slug", "resource_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -298,51 +351,18 @@ class TagAdmin(admin.ModelAdmin):
 
     @admin.action(description="Merge the selected tags into another tag", permissions=["delete"])
     def merge(self, request, queryset):
-        form = TagMergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
-        if form.is_valid():
-            target = form.cleaned_data["target"]
-            sources = [tag for tag in queryset if tag.pk != target.pk]
-            retagged = tags_merge(sources=sources, target=target)
-            names = format_html_join(", ", "“{}”", ((tag.name,) for tag in sources))
-            self.message_user(
-                request,
-                format_html(
-                    "Merged {} into “{}”; {} resource(s) retagged.", names, target, retagged
-                ),
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Merge tags",
-            "opts": self.model._meta,
-            "tags": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/catalog/tag_merge.html", context)
+        return self.merge_selected(request, queryset)
 
-
-class AuthorMergeForm(forms.Form):
-    target = forms.ModelChoiceField(
-        queryset=Author.objects.order_by("name"),
-        label="Merge into",
-        help_text="Works crediting a selected author credit this one; the selected are deleted.",
-    )
-
-    def __init__(self, *args, sources, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.sources = list(sources)
-
-    def clean_target(self):
-        target = self.cleaned_data["target"]
-        if all(author.pk == target.pk for author in self.sources):
-            raise forms.ValidationError("Choose an author other than the one being merged.")
-        return target
+    def merge_records(self, sources, target) -> int:
+        return tags_merge(sources=sources, target=target)
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(MergeAction, admin.ModelAdmin):
+    merge_help_text = "Works crediting a selected author credit this one; the selected are deleted."
+    merge_other_than = "an author"
+    merge_counted = "work"
+    merge_message = "Merged {names} into “{target}”; {count} work(s) changed."
     list_display = ["name", "slug", "resource_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -359,27 +379,10 @@ class AuthorAdmin(admin.ModelAdmin):
         description="Merge the selected authors into another author", permissions=["delete"]
     )
     def merge(self, request, queryset):
-        form = AuthorMergeForm(request.POST if "apply" in request.POST else None, sources=queryset)
-        if form.is_valid():
-            target = form.cleaned_data["target"]
-            sources = [author for author in queryset if author.pk != target.pk]
-            changed = authors_merge(sources=sources, target=target)
-            names = format_html_join(", ", "“{}”", ((author.name,) for author in sources))
-            self.message_user(
-                request,
-                format_html("Merged {} into “{}”; {} work(s) changed.", names, target, changed),
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Merge authors",
-            "opts": self.model._meta,
-            "authors": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/catalog/author_merge.html", context)
+        return self.merge_selected(request, queryset)
+
+    def merge_records(self, sources, target) -> int:
+        return authors_merge(sources=sources, target=target)
 
 
 @admin.register(SearchSynonym)

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from taggit.models import Tag
 
-from catalog.models import Resource
+from catalog.models import Author, Resource
 from tests.factories import ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,55 @@ def test_tag_merge_retags_every_resource_and_deletes_the_source(staff_client):
     assert not Tag.objects.filter(name="sae").exists()
     for resource in (only_source, both, only_target):
         assert [tag.name for tag in resource.tags.all()] == ["sparse-autoencoders"]
+
+
+def test_tag_merge_confirmation_lists_each_tag_with_its_resources(staff_client):
+    ResourceFactory(tags=["sae"])
+    ResourceFactory(tags=["sae", "circuits"])
+    source = Tag.objects.get(name="sae")
+    url = reverse("admin:taggit_tag_changelist")
+
+    page = staff_client.post(url, {"action": "merge", "_selected_action": [source.pk]})
+
+    content = page.content.decode()
+    assert "These tags will be merged and then deleted:" in content
+    assert "<li>sae (2 resources)</li>" in content
+    assert f'href="{url}" class="button cancel-link"' in content
+
+
+def test_author_merge_credits_the_target_and_says_how_many_works_changed(staff_client):
+    only_source = ResourceFactory(authors=["A. One", "B Two"])
+    both = ResourceFactory(authors=["A One", "A. One"])
+    source, target = Author.objects.get(name="A. One"), Author.objects.get(name="A One")
+    url = reverse("admin:catalog_author_changelist")
+
+    page = staff_client.post(url, {"action": "merge", "_selected_action": [source.pk]})
+    content = page.content.decode()
+    assert "These authors will be merged and then deleted:" in content
+    assert "<li>A. One (2 works)</li>" in content
+    assert Author.objects.filter(name="A. One").exists()  # nothing happens before confirming
+
+    response = staff_client.post(
+        url,
+        {"action": "merge", "_selected_action": [source.pk], "apply": "1", "target": target.pk},
+        follow=True,
+    )
+
+    assert "Merged “A. One” into “A One”; 2 work(s) changed." in response.content.decode()
+    assert not Author.objects.filter(name="A. One").exists()
+    assert only_source.author_names() == ["A One", "B Two"]
+    assert both.author_names() == ["A One"]
+
+
+def test_author_merge_into_itself_is_refused_with_a_message(staff_client):
+    resource = ResourceFactory(authors=["A One"])
+    author = Author.objects.get(name="A One")
+    response = staff_client.post(
+        reverse("admin:catalog_author_changelist"),
+        {"action": "merge", "_selected_action": [author.pk], "apply": "1", "target": author.pk},
+    )
+    assert "Choose an author other than the one being merged." in response.content.decode()
+    assert resource.author_names() == ["A One"]
 
 
 def test_tag_merge_into_itself_is_refused_with_a_message(staff_client):
