@@ -73,23 +73,33 @@ def gunicorn_serving(env: dict, port: int, purpose: str):
         server.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
-def live_url(django_db_setup, django_db_blocker, collected_static):
-    """Base URL of gunicorn serving the test database, for the whole session."""
-    port = free_port()
+def site_environment(**settings) -> dict:
+    """
+    The environment gunicorn serves the test database in: this one, with the
+    production settings over plain HTTP on loopback, and ``settings`` on top.
+    """
     inherited = {
         name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
-    env = inherited | {
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "ENV_FILE": "",
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "WEB_CONCURRENCY": "2",
-    }
-    with gunicorn_serving(env, port, "the browser tests") as url:
+    return (
+        inherited
+        | {
+            "DATABASE_URL": database_url(),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "ENV_FILE": "",
+            "DEBUG": "0",
+            "HTTPS": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "WEB_CONCURRENCY": "2",
+        }
+        | settings
+    )
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker, collected_static):
+    """Base URL of gunicorn serving the test database, for the whole session."""
+    with gunicorn_serving(site_environment(), free_port(), "the browser tests") as url:
         yield url
 
 

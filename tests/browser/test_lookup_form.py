@@ -5,7 +5,6 @@ filled, a new one fills the form as its address is pasted (or with the "Look
 up" button when JavaScript is off). Also the tool page with its repository facts.
 """
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,10 @@ from playwright.sync_api import expect
 from catalog.models import RepositoryMetadata
 from tests.browser.conftest import (
     assert_pages_fit,
-    database_url,
     free_port,
     gunicorn_serving,
     save_screenshot,
+    site_environment,
 )
 from tests.factories import TEST_PASSWORD, CategoryFactory, ResourceFactory, UserFactory
 from tests.sources.source_server import SourceServer, SourceState
@@ -30,25 +29,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def lookup_site(django_db_setup, django_db_blocker, collected_static):
     """gunicorn on the test database, its metadata sources pointing at the recorded ones."""
     sources = SourceServer(SourceState()).start()
-    port = free_port()
-    inherited = {
-        name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
-    env = inherited | {
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "ENV_FILE": "",
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "WEB_CONCURRENCY": "1",
-        "FETCH_ALLOW_PRIVATE_NETWORKS": "1",
-        "ARXIV_API_URL": f"{sources.url}/arxiv/query",
-        "CROSSREF_API_URL": f"{sources.url}/crossref",
-        "OPENREVIEW_API_URL": f"{sources.url}/openreview",
-        "GITHUB_API_URL": f"{sources.url}/github",
-    }
-    with gunicorn_serving(env, port, "the look-up tests") as url:
+    env = site_environment(
+        WEB_CONCURRENCY="1",
+        FETCH_ALLOW_PRIVATE_NETWORKS="1",
+        ARXIV_API_URL=f"{sources.url}/arxiv/query",
+        CROSSREF_API_URL=f"{sources.url}/crossref",
+        OPENREVIEW_API_URL=f"{sources.url}/openreview",
+        GITHUB_API_URL=f"{sources.url}/github",
+    )
+    with gunicorn_serving(env, free_port(), "the look-up tests") as url:
         yield url
     sources.stop()
 
