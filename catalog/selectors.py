@@ -314,24 +314,10 @@ def facet_counts(query: ResourceQuery, *, version: int | None = None) -> FacetCo
     ]
     # Chosen first, then those that would leave results, the most results first.
     tags.sort(key=lambda option: (not option.selected, option.count == 0, -option.count))
-    categories = [
-        FacetOption(
-            category.slug,
-            category.name,
-            counts["categories"].get(category.pk, 0),
-            category.slug == data.get("category"),
-        )
-        for category in facets.categories
-    ]
-    groups = [
-        FacetOption(
-            group.slug,
-            group.name,
-            counts["groups"].get(group.pk, 0),
-            group.slug == data.get("group"),
-        )
-        for group in facets.groups
-    ]
+    categories = single_choice_options(
+        facets.categories, counts["categories"], data.get("category")
+    )
+    groups = single_choice_options(facets.groups, counts["groups"], data.get("group"))
     years = [
         FacetOption(
             str(year),
@@ -344,6 +330,14 @@ def facet_counts(query: ResourceQuery, *, version: int | None = None) -> FacetCo
         for year, count in sorted(counts["years"].items(), reverse=True)
     ]
     return FacetCounts(tags=tags, categories=categories, groups=groups, years=years)
+
+
+def single_choice_options(records, counted: dict, chosen: str | None) -> list[FacetOption]:
+    """A facet of which one value is chosen at a time (a category, a group), in its order."""
+    return [
+        FacetOption(record.slug, record.name, counted.get(record.pk, 0), record.slug == chosen)
+        for record in records
+    ]
 
 
 def raw_facet_counts(query: ResourceQuery, only: str | None = None) -> dict:
