@@ -182,9 +182,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def submitter(base_url, number, category_id, stop, ledger, lock):
-    browser = Browser(base_url)
-    browser.log_in(f"load-submitter-{number}")
+def submitter(browser, number, category_id, stop, ledger, lock):
     sent = 0
     while not stop.is_set():
         sent += 1
@@ -218,9 +216,7 @@ def approval(ids) -> dict:
     return {"action": "approve", "_selected_action": ids, "apply": "1"}
 
 
-def moderator(base_url, stop, ledger, lock, pending, other_url=None):
-    browser = Browser(base_url)
-    browser.log_in("load-moderator", login_path="/admin/login/")
+def moderator(browser, stop, ledger, lock, pending, other_url=None):
     while not stop.is_set():
         proposals = pending()
         if not proposals:
@@ -260,10 +256,19 @@ def shown_after(base_url, title, since, give_up=10.0):
     return float("inf")
 
 
-def start_server(environment, port, log):
+# With --access-log: when each request ended, its worker, address, status, time
+# taken in the worker (microseconds) and page cache outcome, to find slow requests.
+ACCESS_LOG_FORMAT = '%(t)s %(p)s "%(U)s%(q)s" %(s)s %(D)s %({x-cache}o)s'
+
+
+def start_server(environment, port, log, access_log=None):
+    access = ["--access-logfile", "/dev/null"]
+    if access_log:
+        access = ["--access-logfile", f"{access_log}.{port}", "--access-logformat",
+                  ACCESS_LOG_FORMAT]  # fmt: skip
     return subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "awesome.wsgi"],
+         *access, "awesome.wsgi"],
         cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
@@ -364,6 +369,10 @@ def main():
         default=1,
         help="gunicorn instances on the same database and cache (2: reads spread over both)",
     )
+    parser.add_argument(
+        "--access-log",
+        help="write each instance's access log, with the time each request took, to PATH.PORT",
+    )
     args = parser.parse_args()
     baseline_seconds = args.seconds if args.baseline_seconds is None else args.baseline_seconds
     if not shutil.which("wrk"):
@@ -415,7 +424,8 @@ def main():
     server_log_path = PROJECT_DIR / "loadtest-server.log"
     server_log = open(server_log_path, "w")  # noqa: SIM115 -- open while the servers run
     servers = [
-        start_server(environment, int(url.rsplit(":", 1)[1]), server_log) for url in base_urls
+        start_server(environment, int(url.rsplit(":", 1)[1]), server_log, args.access_log)
+        for url in base_urls
     ]
     for url in base_urls:
         wait_until_serving(url)
@@ -431,13 +441,19 @@ def main():
     stop = threading.Event()
     category_id = str(Category.objects.get(slug="papers").pk)
     other_url = base_urls[1] if len(base_urls) > 1 else None
+    # Everyone logs in before any measurement: hashing passwords is not what is measured.
+    submitters = [Browser(base_urls[0]) for _ in range(SUBMITTERS)]
+    for number, browser in enumerate(submitters):
+        browser.log_in(f"load-submitter-{number}")
+    moderator_browser = Browser(base_urls[0])
+    moderator_browser.log_in("load-moderator", login_path="/admin/login/")
     workers = [
-        threading.Thread(target=submitter, args=(base_urls[0], n, category_id, stop, ledger, lock))
-        for n in range(SUBMITTERS)
+        threading.Thread(target=submitter, args=(browser, n, category_id, stop, ledger, lock))
+        for n, browser in enumerate(submitters)
     ]
     workers.append(
         threading.Thread(
-            target=moderator, args=(base_urls[0], stop, ledger, lock, pending, other_url)
+            target=moderator, args=(moderator_browser, stop, ledger, lock, pending, other_url)
         )
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -468,10 +484,8 @@ def main():
     for worker in workers:
         worker.join(timeout=60)
     # One last round, so that every proposal sent is decided.
-    final_moderator = Browser(base_urls[0])
-    final_moderator.log_in("load-moderator", login_path="/admin/login/")
     while proposals := pending():
-        status, _ = final_moderator.post(APPROVE_PATH, approval([pk for pk, _ in proposals]))
+        status, _ = moderator_browser.post(APPROVE_PATH, approval([pk for pk, _ in proposals]))
         if status != 302:
             sys.exit(f"The last approvals failed (HTTP {status}).")
     for server in servers:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
@@ -161,12 +162,16 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class QueueChangeList(ChangeList):
-    """The queue, with each row's possible duplicates found for the whole page at once."""
+    """
+    The queue, with each row's possible duplicates found for the whole page at
+    once, when the page is shown: an action posted from it never looks them up.
+    """
 
     def get_results(self, request):
         super().get_results(request)
         self.result_list = list(self.result_list)
-        attach_duplicates(self.result_list)
+        for submission in self.result_list:
+            submission.queue_page = self.result_list
 
 
 @admin.register(Submission)
@@ -458,7 +463,8 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def _matches(self, submission):
         if not hasattr(submission, "duplicate_matches"):
-            attach_duplicates([submission])
+            # In the queue, for every row of the page in one go (see QueueChangeList).
+            attach_duplicates(getattr(submission, "queue_page", [submission]))
         return submission.duplicate_matches
 
     def _duplicates_inline(self, submission):
@@ -657,13 +663,17 @@ class SubmissionAdmin(admin.ModelAdmin):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         if selected:
             queryset = Submission.objects.filter(pk__in=selected)
-        for submission in queryset.order_by("created_at", "id"):
-            try:
-                service(submission=submission, reviewer=request.user, note=note)
-            except SubmissionError as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
-                decided.append(submission)
+        # One transaction for the whole selection, each decision in a savepoint of
+        # its own: a refused one leaves the others decided, and the catalog
+        # changes (and its cached pages expire) once, not once per proposal.
+        with transaction.atomic():
+            for submission in queryset.order_by("created_at", "id"):
+                try:
+                    service(submission=submission, reviewer=request.user, note=note)
+                except SubmissionError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    decided.append(submission)
         if decided:
             names = format_html_join(", ", "“{}”", ((s.headline,) for s in decided))
             self.message_user(request, format_html("{}: {}.", done, names), messages.SUCCESS)

@@ -21,6 +21,10 @@ from submissions.models import Submission
 
 SAME_WORK = "same work"
 SIMILAR_TITLE = "similar title"
+# Similar titles shown for one proposal at most: past a few, more say nothing
+# new to a moderator, and a flood of near-identical proposals would otherwise
+# cost a full comparison for every pair.
+SIMILAR_TITLES_PER_PROPOSAL = 5
 
 
 @dataclass(frozen=True)
@@ -89,32 +93,40 @@ def _similar_titles(submissions, results) -> None:
     titled = [(normalised_title(s.title), s) for s in submissions if s.title]
     if not titled:
         return
+    similar_found = defaultdict(int)
     # A ratio of 0.9 needs lengths within about 18% of each other: compare only those.
     shortest = min(len(title) for title, _ in titled)
     longest = max(len(title) for title, _ in titled)
     candidates = [
         ("resource", pk, title, url, status, slug)
-        for pk, title, url, status, slug in Resource.objects.values_list(
+        for pk, title, url, status, slug in Resource.objects.order_by("pk").values_list(
             "pk", "title", "url", "status", "slug"
         )
     ] + [
         ("proposal", pk, title, url, state, "")
         for pk, title, url, state in Submission.objects.open()
         .filter(kind=Submission.Kind.NEW)
+        .order_by("pk")
         .values_list("pk", "title", "url", "state")
     ]
+    # One matcher, its second sequence set once per candidate: difflib indexes
+    # that one, so each comparison costs only the proposal's title.
+    matcher = SequenceMatcher(None, autojunk=False)
     for kind, pk, title, url, state, slug in candidates:
         other = normalised_title(title)
         if not other or not (shortest * 0.8 <= len(other) <= longest * 1.25):
             continue
+        matcher.set_seq2(other)
         for own, submission in titled:
+            if similar_found[submission.pk] >= SIMILAR_TITLES_PER_PROPOSAL:
+                continue
             if kind == "proposal" and pk == submission.pk:
                 continue
             if kind == "resource" and pk == submission.resource_id:
                 continue
             if (kind, pk) in results[submission.pk]:
                 continue
-            matcher = SequenceMatcher(None, own, other, autojunk=False)
+            matcher.set_seq1(own)
             if (
                 matcher.real_quick_ratio() < SIMILAR_TITLE_RATIO
                 or matcher.quick_ratio() < SIMILAR_TITLE_RATIO
@@ -139,6 +151,7 @@ def _similar_titles(submissions, results) -> None:
                         admin_url=reverse("admin:submissions_submission_change", args=[pk]),
                     )  # fmt: skip
                 results[submission.pk][(kind, pk)] = match
+                similar_found[submission.pk] += 1
 
 
 def _resource_match(resource: Resource, reason: str) -> Match:

@@ -6,11 +6,14 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
 from django.tasks import task_backends
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Resource
+from submissions.duplicates import SIMILAR_TITLES_PER_PROPOSAL
 from submissions.models import Submission, SubmissionEvent
 from submissions.services import submission_approve
 from tests.factories import ResearchGroupFactory, ResourceFactory, SubmissionFactory, UserFactory
@@ -115,6 +118,59 @@ def test_approve_action_reports_refusals_one_by_one(moderator_client):
     ).content.decode()
     assert "“Done already” is approved, so it cannot be approved" in page
     assert "Approved: “Waiting”." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approving_a_selection_changes_the_catalog_once_and_keeps_the_others_on_a_refusal(
+    moderator_client, mailoutbox
+):
+    first = SubmissionFactory(title="First work", url="https://example.org/same-work")
+    twin = SubmissionFactory(title="Its twin", url="https://example.org/same-work/")
+    third = SubmissionFactory(title="Third work", url="https://example.org/third")
+    with CaptureQueriesContext(connection) as queries:
+        page = act(moderator_client, "approve", [first, twin, third], apply="1").content.decode()
+    assert "This work is already in the catalog as “First work”." in page
+    assert "Approved: “First work”, “Third work”." in page
+    assert set(Resource.objects.published().values_list("title", flat=True)) == {
+        "First work",
+        "Third work",
+    }
+    twin.refresh_from_db()
+    assert twin.state == Submission.State.PENDING
+    version_writes = [
+        query["sql"]
+        for query in queries
+        if "catalog_catalogversion" in query["sql"]
+        and query["sql"].startswith(("UPDATE", "INSERT"))
+    ]
+    assert len(version_writes) == 1
+    assert {message.to[0] for message in mailoutbox} == {
+        first.submitter.email,
+        third.submitter.email,
+    }
+
+
+def test_an_action_posted_from_the_queue_does_not_look_for_duplicates(
+    moderator_client, monkeypatch
+):
+    waiting = SubmissionFactory(title="Waiting")
+
+    def refuse(submissions):
+        raise AssertionError("duplicates looked up for a page nobody sees")
+
+    monkeypatch.setattr("submissions.admin.attach_duplicates", refuse)
+    response = act(moderator_client, "approve", [waiting], apply="1")
+    assert response.status_code == 200
+    waiting.refresh_from_db()
+    assert waiting.state == Submission.State.APPROVED
+
+
+def test_a_proposal_shows_at_most_five_similar_titles(moderator_client):
+    for number in range(8):
+        SubmissionFactory(title=f"Sparse feature circuits in small models {number}")
+    submission = SubmissionFactory(title="Sparse feature circuits in small models")
+    page = moderator_client.get(change_page(submission)).content.decode()
+    assert page.count("similar title (") == SIMILAR_TITLES_PER_PROPOSAL == 5
 
 
 def test_reject_action_asks_for_a_note_then_rejects(moderator_client, moderator):
