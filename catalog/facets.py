@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from taggit.models import Tag
 
 from catalog.cache import cached_for_version
-from catalog.models import Category, ResearchGroup, Resource
+from catalog.models import Category, ResearchGroup, Resource, TaggedResource
 from catalog.search import synonym_groups
 
 PUBLISHED = Q(resources__status=Resource.Status.PUBLISHED)
@@ -30,6 +30,27 @@ def published_tags():
         .filter(resource_count__gt=0)
         .order_by("-resource_count", "name")
     )
+
+
+def published_tags_counted() -> list[Tag]:
+    """
+    What ``published_tags()`` lists, in its order, computed the fast way for
+    the facets: counted from the published resources' tag links (an index
+    search) and then matched to tags, where the one query joins every tag
+    link to its resource row, several times slower at 10,000 resources.
+    """
+    published = Resource.objects.filter(status=Resource.Status.PUBLISHED).values("pk")
+    counts = dict(
+        TaggedResource.objects.filter(content_object__in=published)
+        .order_by()
+        .values_list("tag_id")
+        .annotate(count=Count("pk"))
+    )
+    tags = [tag for tag in Tag.objects.order_by("name") if tag.pk in counts]
+    for tag in tags:
+        tag.resource_count = counts[tag.pk]
+    tags.sort(key=lambda tag: -tag.resource_count)  # stable: ties keep the database's name order
+    return tags
 
 
 def categories_with_counts():
@@ -73,7 +94,7 @@ def catalog_facets(version: int | None = None) -> Facets:
         lambda: Facets(
             categories=list(categories_with_counts()),
             groups=list(groups_with_counts()),
-            tags=list(published_tags()),
+            tags=published_tags_counted(),
             synonyms=synonym_groups(),
         ),
         version=version,

@@ -141,3 +141,19 @@ def test_column_chart_labels_every_few_columns_when_crowded():
     assert labelled[0] == "2000"
     assert labelled[-1] == "2029"
     assert len(labelled) <= 11
+
+
+def test_facet_tags_are_the_published_tags_in_the_same_order_with_the_same_counts():
+    from catalog.facets import published_tags, published_tags_counted
+
+    ResourceFactory(tags=["Zebra", "apple", "Circuits"])
+    ResourceFactory(tags=["apple", "circuits-2", "Zebra"])
+    ResourceFactory(tags=["Mango", "apple"])
+    ResourceFactory(tags=["drafted only", "Mango"], draft=True)
+    ResourceFactory(tags=["archived only"], archived=True)
+
+    counted = [(tag.name, tag.resource_count) for tag in published_tags_counted()]
+    assert counted == [(tag.name, tag.resource_count) for tag in published_tags()]
+    assert counted[0] == ("apple", 3)
+    assert {name for name, _ in counted} == {"apple", "Zebra", "Circuits", "circuits-2", "Mango"}
+    assert dict(counted)["Mango"] == 1  # its draft does not count
