@@ -3,6 +3,8 @@
 import gc
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Threaded workers: without a buffering proxy in front, sync workers are held by slow clients.
@@ -19,6 +21,19 @@ accesslog = "-"
 errorlog = "-"
 # Proxies whose X-Forwarded-* headers are believed: none unless named, as in Django's settings.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+
+# Without Redis, the workers share rendered pages through a folder made for
+# this start of the server (see PUBLIC_PAGE_SHARED_DIR in the settings): fresh
+# at each start, so no page outlives the server, and removed when it stops.
+# The workers inherit it; a reload (SIGHUP) keeps it, as it keeps the master.
+if not os.environ.get("REDIS_URL") and not os.environ.get("PUBLIC_PAGE_SHARED_DIR"):
+    os.environ["PUBLIC_PAGE_SHARED_DIR"] = tempfile.mkdtemp(prefix="awesome-pages-")
+    os.environ["PUBLIC_PAGE_SHARED_DIR_OWNER"] = str(os.getpid())
+
+
+def on_exit(server):
+    if os.environ.get("PUBLIC_PAGE_SHARED_DIR_OWNER") == str(os.getpid()):
+        shutil.rmtree(os.environ["PUBLIC_PAGE_SHARED_DIR"], ignore_errors=True)
 
 
 def post_worker_init(worker):

@@ -179,6 +179,20 @@ CACHES["local"] = {
     "LOCATION": "pages",
     "OPTIONS": {"MAX_BYTES": env_int("PUBLIC_PAGE_MEMORY_MB", 64) * 1024 * 1024},
 }
+# Pages every process on the machine (or, with Redis, every machine) can take
+# instead of rendering its own: after a change, one render of a page serves all
+# gunicorn workers. Redis when there is one; otherwise a folder of files that
+# gunicorn makes for each start of the server (gunicorn.conf.py), or
+# PUBLIC_PAGE_SHARED_DIR; without either (tests, runserver), none.
+PUBLIC_PAGE_SHARED_DIR = os.environ.get("PUBLIC_PAGE_SHARED_DIR", "")
+if REDIS_URL:
+    CACHES["shared_pages"] = CACHES["default"]
+elif PUBLIC_PAGE_SHARED_DIR:
+    CACHES["shared_pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": PUBLIC_PAGE_SHARED_DIR,
+        "OPTIONS": {"MAX_ENTRIES": env_int("PUBLIC_PAGE_SHARED_ENTRIES", 2000)},
+    }
 # List items rendered once per catalog version (catalog.list_items): a few
 # kilobytes each, in this process's memory.
 CACHES["fragments"] = {

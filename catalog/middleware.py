@@ -3,7 +3,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
@@ -58,11 +57,10 @@ class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.prefixes = tuple(settings.PUBLIC_PAGE_CACHE_PREFIXES)
-        # Pages are looked up in this process first, then in the shared cache if
-        # there is one (the default one, when it is not this process's memory).
+        # Pages are looked up in this process first, then in the cache every
+        # process shares, when there is one (settings.CACHES["shared_pages"]).
         self.local = caches["local"].memory
-        default = caches["default"]
-        self.shared = None if isinstance(default, LocMemCache) else default
+        self.shared = caches["shared_pages"] if "shared_pages" in settings.CACHES else None
         self.claims = RenderClaims(self.shared, RENDER_CLAIM_SECONDS)
 
     def __call__(self, request):

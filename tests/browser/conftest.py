@@ -46,11 +46,17 @@ def database_url() -> str:
 
 
 @contextmanager
-def gunicorn_serving(env: dict, port: int, purpose: str):
-    """gunicorn serving the site on ``port`` with ``env``, until the block ends."""
+def gunicorn_serving(env: dict, port: int, purpose: str, access_log: tuple[str, str] | None = None):
+    """
+    gunicorn serving the site on ``port`` with ``env``, until the block ends;
+    ``access_log``, a (path, format) pair, keeps its access log.
+    """
+    log = ["--access-logfile", "/dev/null"]
+    if access_log is not None:
+        log = ["--access-logfile", access_log[0], "--access-logformat", access_log[1]]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "awesome.wsgi"],
+         "--bind", f"127.0.0.1:{port}", *log, "awesome.wsgi"],
         cwd=PROJECT_DIR,
         env=env,
     )  # fmt: skip

@@ -4,6 +4,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
@@ -400,10 +401,10 @@ def shared_cache(request, settings, tmp_path):
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(tmp_path / "cache"),
         }
-    settings.CACHES = {**settings.CACHES, "default": default}
-    yield caches["default"]
+    settings.CACHES = {**settings.CACHES, "shared_pages": default}
+    yield caches["shared_pages"]
     if request.param == "redis":
-        client = caches["default"]._cache.get_client(write=True)
+        client = caches["shared_pages"]._cache.get_client(write=True)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
 
@@ -498,3 +499,35 @@ def test_a_change_shows_in_another_process_within_the_recheck_time(client):
         outcome, page = fetch(url)
     assert outcome == "miss"
     assert "Committed in this process" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_workers_share_pages_without_redis(tmp_path):
+    from tests.browser.conftest import free_port, gunicorn_serving, site_environment
+
+    ResourceFactory(title="Rendered once for every worker")
+    env = site_environment(WEB_CONCURRENCY="3", GUNICORN_THREADS="1", REDIS_URL="")
+    env.pop("PUBLIC_PAGE_SHARED_DIR", None)  # gunicorn makes one for this start
+    log = tmp_path / "access.log"
+
+    def fetch(url):
+        with urllib.request.urlopen(url + "/resources/", timeout=10) as response:
+            assert "Rendered once for every worker" in response.read().decode()
+
+    log_format = "%(p)s %(U)s %({x-cache}o)s"
+
+    def served():
+        lines = [line.split() for line in log.read_text().splitlines()]
+        return [(pid, outcome) for pid, path, outcome in lines if path == "/resources/"]
+
+    with gunicorn_serving(env, free_port(), "three workers", (str(log), log_format)) as url:
+        fetch(url)
+        for _ in range(10):  # until the page has been asked of more than one worker
+            with ThreadPoolExecutor(6) as pool:
+                list(pool.map(fetch, [url] * 12))
+            if len({pid for pid, _ in served()}) > 1:
+                break
+    outcomes = served()
+    assert len({pid for pid, _ in outcomes}) > 1
+    assert [outcome for _, outcome in outcomes].count("miss") == 1
+    assert {outcome for _, outcome in outcomes[1:]} == {"hit"}
