@@ -8,7 +8,8 @@ import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Threaded workers: without a buffering proxy in front, sync workers are held by slow clients.
-worker_class = "gthread"
+# Ours take a new connection only while they have a free thread (see the module).
+worker_class = "awesome.gunicorn_worker.FreeThreadWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 30

@@ -229,7 +229,7 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 600)
 # The catalog version lives in the database; each process keeps a copy and
 # reads it again at most this often, so a change committed elsewhere (another
 # worker, another instance) shows within this time. At most a second.
-CATALOG_VERSION_RECHECK_MS = env_int("CATALOG_VERSION_RECHECK_MS", 250)
+CATALOG_VERSION_RECHECK_MS = env_int("CATALOG_VERSION_RECHECK_MS", 100)
 if not 0 <= CATALOG_VERSION_RECHECK_MS <= 1000:
     raise ImproperlyConfigured("CATALOG_VERSION_RECHECK_MS must be between 0 and 1000.")
 # How a CDN or proxy in front may keep anonymous pages: browsers revalidate
