@@ -3,6 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
+from taggit.models import Tag
 
 from catalog.facets import PUBLISHED, published_tags
 from catalog.models import Category, ResearchGroup, Resource
@@ -32,7 +33,7 @@ class TagSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return published_tags().order_by("name")
+        return Tag.objects.filter(pk__in=[tag.pk for tag in published_tags()]).order_by("name")
 
     def location(self, tag):
         return reverse("catalog:tag_detail", kwargs={"slug": tag.slug})

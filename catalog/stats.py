@@ -29,6 +29,6 @@ def resources_per_year() -> dict:
 
 
 def top_tags() -> dict:
-    tags = list(published_tags()[:TOP_TAGS])
+    tags = published_tags()[:TOP_TAGS]
     rows = [Row(tag.name, tag.resource_count) for tag in tags]
     return {"rows": rows, "slugs": [tag.slug for tag in tags], **bar_chart(rows)}

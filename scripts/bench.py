@@ -65,7 +65,7 @@ from catalog.facets import published_tags
 from catalog.models import Author, Category, ResearchGroup, Resource, TaggedResource
 from django.db.models import Count
 from django.contrib.staticfiles.storage import staticfiles_storage
-tags = list(published_tags()[:2])
+tags = published_tags()[:2]
 resource = Resource.objects.published().order_by("pk")[len(Resource.objects.published()) // 2]
 print(json.dumps({
     "static file": "/static/" + staticfiles_storage.stored_name("css/site.css"),

@@ -143,17 +143,34 @@ def test_column_chart_labels_every_few_columns_when_crowded():
     assert len(labelled) <= 11
 
 
-def test_facet_tags_are_the_published_tags_in_the_same_order_with_the_same_counts():
-    from catalog.facets import published_tags, published_tags_counted
+def test_published_tags_are_those_of_published_works_most_used_first_with_their_counts():
+    from django.db.models import Count, Q
+    from taggit.models import Tag
+
+    from catalog.facets import published_tags
+    from catalog.models import Resource
 
     ResourceFactory(tags=["Zebra", "apple", "Circuits"])
     ResourceFactory(tags=["apple", "circuits-2", "Zebra"])
     ResourceFactory(tags=["Mango", "apple"])
     ResourceFactory(tags=["drafted only", "Mango"], draft=True)
     ResourceFactory(tags=["archived only"], archived=True)
+    # The plain query of the same: every tag link joined to its resource row.
+    joined = (
+        Tag.objects.annotate(
+            resource_count=Count(
+                "catalog_taggedresource_items",
+                filter=Q(
+                    catalog_taggedresource_items__content_object__status=Resource.Status.PUBLISHED
+                ),
+            )
+        )
+        .filter(resource_count__gt=0)
+        .order_by("-resource_count", "name")
+    )
 
-    counted = [(tag.name, tag.resource_count) for tag in published_tags_counted()]
-    assert counted == [(tag.name, tag.resource_count) for tag in published_tags()]
+    counted = [(tag.name, tag.resource_count) for tag in published_tags()]
+    assert counted == [(tag.name, tag.resource_count) for tag in joined]
     assert counted[0] == ("apple", 3)
     assert {name for name, _ in counted} == {"apple", "Zebra", "Circuits", "circuits-2", "Mango"}
     assert dict(counted)["Mango"] == 1  # its draft does not count
